@@ -1,0 +1,123 @@
+# Makefile: builds the book (site/), serves it, tests it and benchmarks it.
+# Chapters, engine modules and tests are found by name: adding chapters/NN-x.md, engine/x.c and
+# tests/engine/test_x.c needs no change here. Safe with -j.
+
+# emcc 3.1.6 as Debian ships it needs Debian's node modules (acorn) with the NodeSource node.
+export NODE_PATH := /usr/share/nodejs
+
+CC      ?= cc
+EMCC    ?= emcc
+NODE    ?= node
+PORT    ?= 8000
+
+CHAPTERS := $(sort $(wildcard chapters/*.md))
+MODULES  := $(patsubst engine/%.c,%,$(wildcard engine/*.c))
+CORE_H   := $(wildcard engine/core/*.h)
+WEB      := $(wildcard web/*)
+GEN_SRC  := $(wildcard scripts/generator/*.c)
+GEN_H    := $(wildcard scripts/generator/*.h)
+ENGINE_TESTS := $(patsubst tests/engine/%.c,build/test/%,$(wildcard tests/engine/test_*.c))
+
+WARN     := -std=c11 -Wall -Wextra -Werror
+# Same arithmetic natively and in wasm: no fused multiply-add contraction on either side.
+FPFLAGS  := -ffp-contract=off
+CFLAGS_NATIVE := $(WARN) $(FPFLAGS) -O2 -g -Iengine/core
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CMARK    := $(shell pkg-config --cflags --libs libcmark 2>/dev/null || echo -lcmark)
+
+EMFLAGS := $(WARN) $(FPFLAGS) -O3 -msimd128 -Iengine/core \
+	-sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web,worker \
+	-sALLOW_MEMORY_GROWTH=1 -sEXPORTED_RUNTIME_METHODS=UTF8ToString \
+	-sINCOMING_MODULE_JS_API=wasmBinary,locateFile,print,printErr
+
+WASM := $(foreach m,$(MODULES),build/wasm/$(m).mjs)
+
+.PHONY: all setup site serve test test-engine test-generator test-web test-browser bench chapter clean
+
+# Build the whole book into site/ (the default).
+all: site
+
+# Install whatever is missing (Debian packages, npm lock file); fast when nothing is.
+setup:
+	@scripts/setup.sh
+
+# The book: HTML pages, engine wasm, runtime, KaTeX assets. Built in build/stage and swapped in
+# only when everything succeeded, so a failed build leaves the previous site/ whole.
+site: site/index.html
+
+site/index.html: build/native/mlmbook $(CHAPTERS) $(wildcard engine/*.c) $(wildcard engine/core/*.c) \
+		$(CORE_H) $(WASM) $(WEB) scripts/katex-render.mjs scripts/assemble.sh | node_modules/katex
+	@scripts/assemble.sh build/native/mlmbook
+
+node_modules/katex:
+	@scripts/setup.sh
+
+# Build and serve the book at http://127.0.0.1:$(PORT) (Ctrl-C stops it).
+serve: setup
+	@$(MAKE) --no-print-directory site
+	@echo "Serving the book at http://127.0.0.1:$(PORT)/"
+	@python3 -m http.server --bind 127.0.0.1 --directory site $(PORT)
+
+# Every test: engine (ASan+UBSan), generator, runtime logic and wasm/native parity, browser.
+test: setup
+	@$(MAKE) --no-print-directory site $(ENGINE_TESTS) build/native/mlmbook build/native/mlmrun
+	@tests/run.sh
+
+test-engine: $(ENGINE_TESTS)
+	@tests/run.sh engine
+test-generator: build/native/mlmbook
+	@tests/run.sh generator
+test-web: site build/native/mlmrun
+	@tests/run.sh web
+test-browser: site
+	@tests/run.sh browser
+
+# Measure build time, frame times and page weights (numbers for the README, never a pass/fail).
+bench: setup
+	@$(MAKE) --no-print-directory site build/native/mlmrun
+	@$(NODE) tests/bench/bench.mjs
+
+# Scaffold a chapter: make chapter NAME=slug [NUM=NN] [TITLE="Title"].
+chapter:
+	@scripts/new-chapter.sh "$(NAME)" "$(NUM)" "$(TITLE)"
+
+# Remove everything built.
+clean:
+	rm -rf build site
+
+# ---- native builds ----
+
+# The list of modules, made from the file names in engine/ (never written by hand).
+build/registry.c: $(wildcard engine/*.c) scripts/registry.sh | build/native
+	@scripts/registry.sh $(MODULES) > $@.tmp && (cmp -s $@.tmp $@ || mv $@.tmp $@); rm -f $@.tmp
+
+build/native/%.o: engine/%.c $(CORE_H) | build/native
+	$(CC) $(CFLAGS_NATIVE) -c $< -o $@
+build/native/core_%.o: engine/core/%.c $(CORE_H) | build/native
+	$(CC) $(CFLAGS_NATIVE) -c $< -o $@
+build/native/registry.o: build/registry.c $(CORE_H) | build/native
+	$(CC) $(CFLAGS_NATIVE) -c $< -o $@
+
+ENGINE_OBJ := $(foreach m,$(MODULES),build/native/$(m).o) build/native/core_mlm.o \
+	build/native/core_manifest.o build/native/registry.o
+
+# The generator: Markdown + engine declarations + KaTeX -> HTML.
+build/native/mlmbook: $(GEN_SRC) $(GEN_H) $(ENGINE_OBJ) | build/native
+	$(CC) $(CFLAGS_NATIVE) -Iscripts/generator $(GEN_SRC) $(ENGINE_OBJ) $(CMARK) -lm -o $@
+
+# Runs any module natively from the command line (parity tests and benchmarks).
+build/native/mlmrun: tests/tools/mlmrun.c $(ENGINE_OBJ) | build/native
+	$(CC) $(CFLAGS_NATIVE) $< $(ENGINE_OBJ) -lm -o $@
+
+# Engine tests: each includes its module's source and is built with ASan and UBSan.
+build/test/test_%: tests/engine/test_%.c engine/%.c tests/engine/check.h $(wildcard engine/core/*.c) $(CORE_H) | build/test
+	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< \
+		engine/core/mlm.c engine/core/manifest.c -lm -o $@
+
+# ---- wasm ----
+
+build/wasm/%.mjs: engine/%.c $(wildcard engine/core/*.c) $(CORE_H) | build/wasm
+	$(EMCC) $(EMFLAGS) -DMLM_MODULE=$* $< engine/core/mlm.c engine/core/wasm.c -o $@
+
+build/native build/test build/wasm:
+	@mkdir -p $@

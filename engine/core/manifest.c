@@ -1,0 +1,168 @@
+/* manifest.c: writes a module's declaration as JSON. The generator embeds it in every widget
+ * mount, with the chapter's defaults applied, so the browser can build controls and clamp URL
+ * state before the wasm arrives. Native only: the wasm builds never need the strings as JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "manifest.h"
+
+static void json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+        switch (*c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        /* '<' and '&' escaped so the JSON can sit inside an HTML <script> element safely. */
+        case '<': fputs("\\u003c", f); break;
+        case '&': fputs("\\u0026", f); break;
+        default:
+            if (*c < 0x20) fprintf(f, "\\u%04x", *c);
+            else fputc(*c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+/* Shortest of %.15g / %.17g that reads back exactly: 0.1 rather than 0.10000000000000001. */
+static void json_number(FILE *f, double v) {
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", v);
+    if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
+    fputs(buf, f);
+}
+
+static void json_flags(FILE *f, int flags, const char *const names[], int n) {
+    fputc('[', f);
+    int first = 1;
+    for (int b = 0; b < n; b++) {
+        if (!(flags & (1 << b))) continue;
+        if (!first) fputc(',', f);
+        json_string(f, names[b]);
+        first = 0;
+    }
+    fputc(']', f);
+}
+
+static const char *const kind_names[] = {"float", "int", "choice", "bool"};
+static const char *const panel_flags[] = {"equal", "auto_x", "auto_y", "log_y", "wide"};
+static const char *const view_kinds[] = {"points", "curve",  "trail",  "segments", "arrows",
+                                         "markers", "field", "scalar", "text"};
+static const char *const view_flags[] = {"legend", "dashed", "faint", "heatmap",
+                                         "contour", "log_levels", "int"};
+
+void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
+                        const unsigned char *shown) {
+    fprintf(f, "{\"module\":");
+    json_string(f, m->name);
+    fprintf(f, ",\"title\":");
+    json_string(f, m->title);
+    fprintf(f, ",\"speed\":");
+    json_number(f, m->speed);
+    fprintf(f, ",\"params\":[");
+    for (int i = 0; i < m->n_params; i++) {
+        const mlm_param *p = &m->params[i];
+        if (i) fputc(',', f);
+        fprintf(f, "{\"name\":");
+        json_string(f, p->name);
+        fprintf(f, ",\"label\":");
+        json_string(f, p->label);
+        fprintf(f, ",\"kind\":\"%s\",\"min\":", kind_names[p->kind]);
+        json_number(f, p->min);
+        fprintf(f, ",\"max\":");
+        json_number(f, p->max);
+        fprintf(f, ",\"step\":");
+        json_number(f, p->step);
+        fprintf(f, ",\"def\":");
+        json_number(f, defaults ? defaults[i] : p->def);
+        fprintf(f, ",\"log\":%s,\"show\":%s,\"help\":", p->log ? "true" : "false",
+                !shown || shown[i] ? "true" : "false");
+        json_string(f, p->help);
+        if (p->kind == MLM_CHOICE) {
+            fprintf(f, ",\"choices\":[");
+            char key[64], label[128];
+            for (int k = 0; k < mlm_choice_count(p); k++) {
+                mlm_choice_key(p, k, key, sizeof key);
+                mlm_choice_label(p, k, label, sizeof label);
+                fprintf(f, "%s[", k ? "," : "");
+                json_string(f, key);
+                fputc(',', f);
+                json_string(f, label);
+                fputc(']', f);
+            }
+            fputc(']', f);
+        }
+        fputc('}', f);
+    }
+    fprintf(f, "],\"panels\":[");
+    for (int i = 0; i < m->n_panels; i++) {
+        const mlm_panel *p = &m->panels[i];
+        if (i) fputc(',', f);
+        fprintf(f, "{\"name\":");
+        json_string(f, p->name);
+        fprintf(f, ",\"title\":");
+        json_string(f, p->title);
+        fprintf(f, ",\"xlabel\":");
+        json_string(f, p->xlabel);
+        fprintf(f, ",\"ylabel\":");
+        json_string(f, p->ylabel);
+        fprintf(f, ",\"flags\":");
+        json_flags(f, p->flags, panel_flags, (int)(sizeof panel_flags / sizeof *panel_flags));
+        fprintf(f, ",\"click\":");
+        if (p->click) json_string(f, p->click);
+        else fputs("null", f);
+        fputc('}', f);
+    }
+    fprintf(f, "],\"views\":[");
+    for (int i = 0; i < m->n_views; i++) {
+        const mlm_view *v = &m->views[i];
+        if (i) fputc(',', f);
+        fprintf(f, "{\"name\":");
+        json_string(f, v->name);
+        fprintf(f, ",\"panel\":%d,\"kind\":\"%s\",\"label\":",
+                v->panel ? mlm_panel_index(m, v->panel) : -1, view_kinds[v->kind]);
+        json_string(f, v->label);
+        fprintf(f, ",\"color\":%d,\"flags\":", v->color);
+        json_flags(f, v->flags, view_flags, (int)(sizeof view_flags / sizeof *view_flags));
+        fputc('}', f);
+    }
+    fprintf(f, "]}");
+}
+
+const char *mlm_manifest_check(const mlm_module *m) {
+    static char msg[256];
+    for (int i = 0; i < m->n_params; i++) {
+        const mlm_param *p = &m->params[i];
+        if (!(p->min <= p->def && p->def <= p->max)) {
+            snprintf(msg, sizeof msg, "parameter '%s': default outside [min, max]", p->name);
+            return msg;
+        }
+        if (p->log && p->min <= 0) {
+            snprintf(msg, sizeof msg, "parameter '%s': log scale needs min > 0", p->name);
+            return msg;
+        }
+        if (p->kind == MLM_CHOICE && mlm_choice_count(p) != (int)p->max + 1) {
+            snprintf(msg, sizeof msg, "parameter '%s': max must be the number of choices - 1", p->name);
+            return msg;
+        }
+    }
+    for (int i = 0; i < m->n_views; i++) {
+        const mlm_view *v = &m->views[i];
+        if (v->panel && mlm_panel_index(m, v->panel) < 0) {
+            snprintf(msg, sizeof msg, "view '%s': no panel named '%s'", v->name, v->panel);
+            return msg;
+        }
+    }
+    for (int i = 0; i < m->n_panels; i++) {
+        const mlm_panel *p = &m->panels[i];
+        if (p->click) {
+            char a[64], b[64];
+            if (sscanf(p->click, "%63[^,],%63s", a, b) != 2 || mlm_param_index(m, a) < 0 ||
+                mlm_param_index(m, b) < 0) {
+                snprintf(msg, sizeof msg, "panel '%s': click must name two parameters", p->name);
+                return msg;
+            }
+        }
+    }
+    return NULL;
+}

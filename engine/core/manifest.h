@@ -1,0 +1,17 @@
+/* manifest.h: a module's declaration as JSON, and a consistency check of the declaration.
+ * Native only (the generator and the tests use it). */
+#ifndef MLM_MANIFEST_H
+#define MLM_MANIFEST_H
+
+#include <stdio.h>
+
+#include "mlm.h"
+
+/* Write m as one JSON object. defaults (n_params values, or NULL for the declared ones) and
+   shown (n_params flags, or NULL for all) carry a widget block's choices. */
+void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
+                        const unsigned char *shown);
+/* NULL if the declaration is consistent, else a message naming the problem. */
+const char *mlm_manifest_check(const mlm_module *m);
+
+#endif

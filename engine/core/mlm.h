@@ -1,0 +1,252 @@
+/* mlm.h: the contract between an algorithm module and everything that uses it: the browser
+ * runtime (through the wasm export layer, wasm.c), the book's generator (which validates widget
+ * blocks and prints parameter tables from the declarations), and the tests.
+ *
+ * A module declares itself once, as a `const mlm_module mlm_module_<file stem>`: its
+ * hyperparameters, the panels it draws in and the views it fills. From that one table the
+ * browser builds the controls, the generator checks chapters, URL state is clamped and the tests
+ * sweep the ranges. Nothing restates it by hand.
+ *
+ * Memory. An instance is one block: this header, then the module's mutable state, allocated with
+ * mlm_alloc(). Because everything that changes while training lives in that block (the step
+ * counter, the status, the random generator, the model, the histories the views show), copying
+ * the block is a complete checkpoint, and copying it back restores the run exactly. That is how
+ * the browser scrubs back in time without any per-module code. Data that never changes after
+ * create (a dataset, a precomputed grid) goes in a second block, mlm_alloc_const(), which
+ * checkpoints skip.
+ *
+ * Determinism. All randomness comes from in->rng (PCG32), seeded from the instance seed. The same
+ * module, description, seed and step count give the same state natively and in wasm (both are
+ * compiled with -ffp-contract=off).
+ */
+#ifndef MLM_H
+#define MLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- random numbers: PCG32 (O'Neill, pcg-random.org), one generator per instance ---- */
+typedef struct {
+    uint64_t state;
+    uint64_t inc;
+} mlm_rng;
+
+void mlm_rng_seed(mlm_rng *r, uint64_t seed, uint64_t stream);
+uint32_t mlm_rng_u32(mlm_rng *r);
+double mlm_rng_uniform(mlm_rng *r);              /* [0, 1), 53 random bits */
+double mlm_rng_range(mlm_rng *r, double lo, double hi);
+uint32_t mlm_rng_below(mlm_rng *r, uint32_t n);  /* [0, n), unbiased */
+double mlm_rng_normal(mlm_rng *r);               /* standard normal, Marsaglia's polar method */
+void mlm_rng_shuffle(mlm_rng *r, int32_t *a, int n);
+
+/* ---- hyperparameters ---- */
+typedef enum {
+    MLM_FLOAT,   /* a double field in the description */
+    MLM_INT,     /* an int field */
+    MLM_CHOICE,  /* an int field holding the index of one of `choices` */
+    MLM_BOOL     /* an int field, 0 or 1 */
+} mlm_kind;
+
+typedef struct {
+    const char *name;    /* key in URLs, widget blocks and form controls: [a-z][a-z0-9_]* */
+    const char *label;   /* shown beside the control: "Learning rate" */
+    mlm_kind kind;
+    size_t offset;       /* offsetof(the module's description struct, field) */
+    double min, max;     /* inclusive; values outside are clamped */
+    double step;         /* control granularity (0: continuous) */
+    double def;          /* default; for CHOICE an index */
+    int log;             /* 1: the control moves on a log scale (needs min > 0) */
+    const char *choices; /* CHOICE only: "key:Label|key:Label": keys appear in URLs and blocks */
+    const char *help;    /* one line, for the control's description and the parameter table */
+} mlm_param;
+
+/* ---- panels: the plots a widget draws in ---- */
+enum {
+    MLM_PANEL_EQUAL = 1 << 0,  /* same scale on both axes (contours of round bowls look round) */
+    MLM_PANEL_AUTO_X = 1 << 1, /* the x range is fitted to the data of the panel's views */
+    MLM_PANEL_AUTO_Y = 1 << 2, /* likewise y */
+    MLM_PANEL_LOG_Y = 1 << 3,  /* logarithmic y axis (non-positive values are not drawn) */
+    MLM_PANEL_WIDE = 1 << 4    /* spans the widget's full width instead of sharing a row */
+};
+
+typedef struct {
+    const char *name;   /* [a-z][a-z0-9_]* */
+    const char *title;  /* drawn above the plot */
+    const char *xlabel;
+    const char *ylabel;
+    int flags;          /* MLM_PANEL_* */
+    const char *click;  /* "px,py": a click or drag in this panel sets float params px and py to
+                           the point's data coordinates and resets the run; NULL: no pointer input */
+} mlm_panel;
+
+/* Written by the module (usually in create), read by the renderer. */
+typedef struct {
+    float x0, x1, y0, y1; /* data range shown (ignored on an axis marked AUTO) */
+    int32_t hidden;       /* 1: not shown in the current configuration */
+} mlm_panel_state;
+
+/* ---- views: the drawing vocabulary ----
+ * A view is a float buffer plus a kind that says how to read it. `stride` is floats per item. */
+typedef enum {
+    MLM_VIEW_POINTS,   /* (x, y, class) stride 3: a scatter; class picks the colour */
+    MLM_VIEW_CURVE,    /* (x, y) stride 2: a polyline */
+    MLM_VIEW_TRAIL,    /* (x, y) stride 2: a path of iterates, a dot at each, the last emphasised */
+    MLM_VIEW_SEGMENTS, /* (x0, y0, x1, y1) stride 4: separate line segments (residuals) */
+    MLM_VIEW_ARROWS,   /* (x, y, dx, dy) stride 4: arrows in data units */
+    MLM_VIEW_MARKERS,  /* (x, y) stride 2: crosses marking special points (a known optimum) */
+    MLM_VIEW_FIELD,    /* w*h values, row-major, row 0 at y0: a scalar field over [x0,x1]x[y0,y1] */
+    MLM_VIEW_SCALAR,   /* one value: `value`; in the status line (panel NULL) or a panel corner */
+    MLM_VIEW_TEXT      /* a NUL-terminated string: `text`; likewise placed */
+} mlm_view_kind;
+
+enum {
+    MLM_VIEW_LEGEND = 1 << 0,       /* list the view's label in its panel's legend */
+    MLM_VIEW_DASHED = 1 << 1,       /* CURVE/SEGMENTS: dashed line */
+    MLM_VIEW_FAINT = 1 << 2,        /* drawn lighter: context rather than the subject */
+    MLM_FIELD_HEATMAP = 1 << 3,     /* FIELD: colour each cell */
+    MLM_FIELD_CONTOUR = 1 << 4,     /* FIELD: draw level lines */
+    MLM_FIELD_LOG_LEVELS = 1 << 5,  /* FIELD: contour levels spaced evenly in log(value - min) */
+    MLM_SCALAR_INT = 1 << 6         /* SCALAR: show as an integer */
+};
+
+typedef struct {
+    const char *name;  /* [a-z][a-z0-9_]* */
+    const char *panel; /* name of the panel it draws in; NULL: the widget's status line */
+    mlm_view_kind kind;
+    const char *label; /* legend entry, or the scalar's name in a readout ("loss") */
+    int color;         /* palette index 0..7 (colour-blind-safe palette, see web/) */
+    int flags;         /* MLM_VIEW_*, MLM_FIELD_*, MLM_SCALAR_* */
+} mlm_view;
+
+/* Written by the module's draw(), read in place by the renderer from the wasm heap.
+ * The layout is part of the wasm ABI: web/ reads these fields at fixed offsets (checked in wasm.c). */
+typedef struct {
+    float *data;          /* count * stride floats (FIELD: w * h) */
+    int32_t count;        /* items to draw now */
+    int32_t w, h;         /* FIELD grid size */
+    uint32_t version;     /* FIELD: bump when the values change, so drawings can be cached */
+    char *text;           /* TEXT */
+    float value;          /* SCALAR */
+    int32_t hidden;       /* 1: not drawn now */
+    float x0, x1, y0, y1; /* FIELD extent */
+} mlm_view_state;
+
+/* ---- status ---- */
+typedef enum {
+    MLM_RUNNING = 0,
+    MLM_CONVERGED = 1,
+    MLM_DIVERGED = 2
+} mlm_status;
+
+/* ---- the module declaration ---- */
+typedef struct mlm_instance mlm_instance;
+
+typedef struct mlm_module {
+    const char *name;     /* the file stem: "gradient_descent" */
+    const char *title;    /* "Gradient descent" */
+    const mlm_param *params;
+    int n_params;
+    size_t desc_size;     /* sizeof the module's description struct */
+    const mlm_panel *panels;
+    int n_panels;
+    const mlm_view *views;
+    int n_views;
+    size_t state_bytes;   /* upper bound on mlm_alloc() for any valid description */
+    size_t const_bytes;   /* upper bound on mlm_alloc_const() */
+    double speed;         /* steps per second the player runs at by default */
+
+    /* Build the module's state for in->desc (already clamped) and in->rng (already seeded).
+       Allocate only with mlm_alloc / mlm_alloc_const. Return the state, or NULL after
+       mlm_fail(in, ...) if the description cannot be honoured. */
+    void *(*create)(mlm_instance *in);
+    /* One training step. Report a change of status with mlm_converged / mlm_diverged. */
+    void (*step)(mlm_instance *in, void *self);
+    /* Fill in->views[] and in->panels[] for drawing. Called once per drawn frame, never per step:
+       keep per-step work out of it and drawing-only work out of step. */
+    void (*draw)(mlm_instance *in, void *self);
+} mlm_module;
+
+#define MLM_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* ---- an instance: one run of one module ---- */
+struct mlm_instance {
+    const mlm_module *module;
+    uint64_t seed;
+    int64_t steps;          /* steps taken since the last reset */
+    int32_t status;         /* mlm_status */
+    int32_t final;          /* 1: the run cannot go on (all runs finished, or a fatal error) */
+    int64_t status_step;    /* the step at which the status was last reported */
+    char reason[200];       /* why, in a sentence a reader understands */
+    mlm_rng rng;
+    void *self;             /* the module's state */
+    void *desc;             /* the description: module->desc_size bytes, clamped */
+    mlm_view_state *views;  /* module->n_views */
+    mlm_panel_state *panels; /* module->n_panels */
+    unsigned char *consts;  /* the constant block */
+    size_t used, cap;       /* bytes of this (mutable) block in use / available */
+    size_t const_used, const_cap;
+};
+
+/* Create an instance with default parameters, not yet started: set parameters with mlm_set, then
+   mlm_reset. Returns NULL when out of memory. The caller owns it; free with mlm_destroy. */
+mlm_instance *mlm_create(const mlm_module *m);
+void mlm_destroy(mlm_instance *in);
+/* Clamp and store parameter i; returns the value actually stored. */
+double mlm_set(mlm_instance *in, int i, double value);
+double mlm_get(const mlm_instance *in, int i);
+/* (Re)start the run from the current parameters and `seed`. Returns 0, or -1 with in->reason set. */
+int mlm_reset(mlm_instance *in, uint64_t seed);
+/* Take up to n steps; stops early when the status changes. Returns the steps taken. */
+int mlm_step(mlm_instance *in, int n);
+void mlm_draw(mlm_instance *in);
+/* Checkpoints: the first mlm_snapshot_size() bytes at `in` are the whole mutable state. */
+size_t mlm_snapshot_size(const mlm_instance *in);
+
+/* ---- for modules ---- */
+void *mlm_alloc(mlm_instance *in, size_t bytes);       /* zeroed, 16-byte aligned; NULL if full */
+void *mlm_alloc_const(mlm_instance *in, size_t bytes); /* likewise, in the constant block */
+/* Report a status. final = 0 lets the player continue after showing the reason (one of several
+   runs diverged); final = 1 ends the run. The reason is printf-formatted. */
+void mlm_converged(mlm_instance *in, int final, const char *fmt, ...);
+void mlm_diverged(mlm_instance *in, int final, const char *fmt, ...);
+void mlm_fail(mlm_instance *in, const char *fmt, ...);
+/* Look up a declaration by name: index, or -1. */
+int mlm_param_index(const mlm_module *m, const char *name);
+int mlm_view_index(const mlm_module *m, const char *name);
+int mlm_panel_index(const mlm_module *m, const char *name);
+/* Fill a description struct with the declared defaults (for tests and native tools). */
+void mlm_desc_defaults(const mlm_module *m, void *desc);
+/* Clamp value into parameter p's range and granularity (rounding for INT, CHOICE, BOOL). */
+double mlm_param_clamp(const mlm_param *p, double value);
+/* Number of choices of a CHOICE parameter, and the key / label of choice k (copied into buf). */
+int mlm_choice_count(const mlm_param *p);
+int mlm_choice_key(const mlm_param *p, int k, char *buf, size_t n);
+int mlm_choice_label(const mlm_param *p, int k, char *buf, size_t n);
+int mlm_choice_find(const mlm_param *p, const char *key); /* index, or -1 */
+
+/* ---- histories: bounded, decimating (x, y) series for loss curves and trails ----
+ * Holds at most `cap` points. When full it keeps every second point and from then on records
+ * every second push, so a curve of any length fits and stays evenly sampled. The newest point is
+ * always kept in the last slot so the curve reaches "now". Point it at a CURVE or TRAIL view. */
+typedef struct {
+    float *xy;       /* (cap, 2) */
+    int32_t cap, n;  /* capacity, points held */
+    int32_t every;   /* record one push in `every` */
+    int32_t skipped; /* pushes since the last recorded one */
+} mlm_series;
+
+int mlm_series_init(mlm_instance *in, mlm_series *s, int cap); /* 0, or -1 if out of memory */
+void mlm_series_push(mlm_series *s, double x, double y);
+void mlm_series_clear(mlm_series *s);
+/* Point view v at the series. */
+void mlm_series_view(mlm_instance *in, int v, const mlm_series *s);
+
+/* ---- small helpers ---- */
+int mlm_isfinite(double x);
+double mlm_clamp(double x, double lo, double hi);
+
+/* Registry of every module, generated by the Makefile from the files in engine/ (NULL-terminated). */
+extern const mlm_module *const mlm_modules[];
+const mlm_module *mlm_module_find(const char *name);
+
+#endif

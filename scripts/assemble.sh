@@ -1,0 +1,28 @@
+#!/bin/sh
+# Builds the book into build/stage and swaps it in for site/ only if every step succeeded:
+# a failed build (bad Markdown, bad TeX, an unknown widget key) leaves the previous site/ whole.
+# Usage: assemble.sh path/to/mlmbook  (the Makefile calls it; run `make site` instead).
+set -eu
+gen=$1
+stage=build/stage
+rm -rf "$stage"
+mkdir -p "$stage/assets/katex/fonts" "$stage/engine"
+if ! "$gen" --chapters chapters --engine engine --out "$stage"; then
+  rm -rf "$stage"
+  echo "build failed: site/ is unchanged" >&2
+  exit 1
+fi
+cp web/*.js web/*.css "$stage/assets/"
+cp build/wasm/*.mjs build/wasm/*.wasm "$stage/engine/"
+cp node_modules/katex/dist/katex.min.css "$stage/assets/katex/"
+# Browsers that run wasm all read woff2, the first source KaTeX's CSS lists: ship only those.
+cp node_modules/katex/dist/fonts/*.woff2 "$stage/assets/katex/fonts/"
+if [ -d site ]; then
+  rm -rf build/site.old
+  mv site build/site.old
+  mv "$stage" site
+  rm -rf build/site.old
+else
+  mv "$stage" site
+fi
+echo "built site/ ($(ls site/*.html | wc -l) pages)"

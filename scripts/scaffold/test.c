@@ -1,0 +1,30 @@
+/* test_@STEM@.c: checks the @STEM@ module against mathematics, not against itself.
+ * Scaffolded for the parabola the module starts with: replace with the chapter's own checks
+ * (closed forms, finite-difference gradients, invariants). */
+#include "../../engine/@STEM@.c"
+
+#include "check.h"
+#include "manifest.h"
+
+int main(void) {
+    const mlm_module *m = &mlm_module_@STEM@;
+    CHECK(mlm_manifest_check(m) == NULL, "%s", mlm_manifest_check(m));
+
+    /* Closed form: x_k = (1 - lr c)^k x0 on f(x) = c x^2 / 2. */
+    mlm_instance *in = mlm_create(m);
+    mlm_set(in, mlm_param_index(m, "lr"), 0.25);
+    mlm_set(in, mlm_param_index(m, "curvature"), 2);
+    mlm_set(in, mlm_param_index(m, "x0"), 3);
+    CHECK(mlm_reset(in, 1) == 0, "reset failed: %s", in->reason);
+    mlm_step(in, 10);
+    const @STEM@_state *s = in->self;
+    CHECK_NEAR(s->x, 3 * pow(1 - 0.25 * 2, 10), 1e-12);
+
+    /* Divergence for lr > 2/c. */
+    mlm_set(in, mlm_param_index(m, "lr"), 1.5);
+    mlm_reset(in, 1);
+    mlm_step(in, 1000);
+    CHECK(in->status == MLM_DIVERGED && in->final, "status %d", in->status);
+    mlm_destroy(in);
+    return CHECK_DONE("test_@STEM@");
+}

@@ -1,0 +1,44 @@
+/* check.h: the engine tests' few assertions. Each failed check prints file:line and the values;
+ * CHECK_DONE() prints "<test>: N passed, M failed" and is the test's exit status, so a mismatch
+ * always fails the run (unlike a test that only prints). */
+#ifndef CHECK_H
+#define CHECK_H
+
+#include <math.h>
+#include <stdio.h>
+
+static int check_passed, check_failed;
+
+#define CHECK(cond, ...)                                                         \
+    do {                                                                         \
+        if (cond) check_passed++;                                                \
+        else {                                                                   \
+            check_failed++;                                                      \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                        \
+            fputc('\n', stderr);                                                 \
+        }                                                                        \
+    } while (0)
+
+/* |a - b| <= tol, printing both values when not. */
+#define CHECK_NEAR(a, b, tol)                                                            \
+    do {                                                                                 \
+        double check_a_ = (a), check_b_ = (b), check_t_ = (tol);                         \
+        CHECK(fabs(check_a_ - check_b_) <= check_t_, "%s = %.17g, %s = %.17g, tol %g", #a, \
+              check_a_, #b, check_b_, check_t_);                                         \
+    } while (0)
+
+/* Relative closeness for values of any size: |a - b| <= rel * max(1, |a|, |b|). */
+#define CHECK_REL(a, b, rel)                                                               \
+    do {                                                                                   \
+        double check_a_ = (a), check_b_ = (b);                                             \
+        double check_s_ = fmax(1.0, fmax(fabs(check_a_), fabs(check_b_)));                  \
+        CHECK(fabs(check_a_ - check_b_) <= (rel) * check_s_, "%s = %.17g, %s = %.17g, rel %g", \
+              #a, check_a_, #b, check_b_, (double)(rel));                                  \
+    } while (0)
+
+#define CHECK_DONE(name)                                                       \
+    (printf("%s: %d passed, %d failed\n", name, check_passed, check_failed), \
+     check_failed ? 1 : 0)
+
+#endif
