@@ -45,7 +45,7 @@ static void json_flags(FILE *f, int flags, const char *const names[], int n) {
 }
 
 static const char *const kind_names[] = {"float", "int", "choice", "bool"};
-static const char *const panel_flags[] = {"equal", "auto_x", "auto_y", "log_y", "wide"};
+static const char *const panel_flags[] = {"equal", "auto_x", "auto_y", "log_y", "wide", "log_x"};
 static const char *const view_kinds[] = {"points", "curve",  "trail",  "segments", "arrows",
                                          "markers", "field", "scalar", "text"};
 static const char *const view_flags[] = {"legend", "dashed", "faint", "heatmap",

@@ -66,7 +66,8 @@ enum {
     MLM_PANEL_AUTO_X = 1 << 1, /* the x range is fitted to the data of the panel's views */
     MLM_PANEL_AUTO_Y = 1 << 2, /* likewise y */
     MLM_PANEL_LOG_Y = 1 << 3,  /* logarithmic y axis (non-positive values are not drawn) */
-    MLM_PANEL_WIDE = 1 << 4    /* spans the widget's full width instead of sharing a row */
+    MLM_PANEL_WIDE = 1 << 4,   /* spans the widget's full width instead of sharing a row */
+    MLM_PANEL_LOG_X = 1 << 5   /* logarithmic x axis (non-positive values are not drawn) */
 };
 
 typedef struct {
