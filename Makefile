@@ -13,6 +13,8 @@ PORT    ?= 8000
 CHAPTERS := $(sort $(wildcard chapters/*.md))
 MODULES  := $(patsubst engine/%.c,%,$(wildcard engine/*.c))
 CORE_H   := $(wildcard engine/core/*.h)
+# Shared engine code linked into every module (wasm.c is the wasm export layer, manifest.c native only).
+CORE_LIB := $(filter-out engine/core/wasm.c engine/core/manifest.c,$(wildcard engine/core/*.c))
 WEB      := $(wildcard web/*)
 GEN_SRC  := $(wildcard scripts/generator/*.c)
 GEN_H    := $(wildcard scripts/generator/*.h)
@@ -98,7 +100,8 @@ build/native/core_%.o: engine/core/%.c $(CORE_H) | build/native
 build/native/registry.o: build/registry.c $(CORE_H) | build/native
 	$(CC) $(CFLAGS_NATIVE) -c $< -o $@
 
-ENGINE_OBJ := $(foreach m,$(MODULES),build/native/$(m).o) build/native/core_mlm.o \
+ENGINE_OBJ := $(foreach m,$(MODULES),build/native/$(m).o) \
+	$(patsubst engine/core/%.c,build/native/core_%.o,$(CORE_LIB)) \
 	build/native/core_manifest.o build/native/registry.o
 
 # The generator: Markdown + engine declarations + KaTeX -> HTML.
@@ -112,12 +115,12 @@ build/native/mlmrun: tests/tools/mlmrun.c $(ENGINE_OBJ) | build/native
 # Engine tests: each includes its module's source and is built with ASan and UBSan.
 build/test/test_%: tests/engine/test_%.c engine/%.c tests/engine/check.h $(wildcard engine/core/*.c) $(CORE_H) | build/test
 	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< \
-		engine/core/mlm.c engine/core/manifest.c -lm -o $@
+		$(CORE_LIB) engine/core/manifest.c -lm -o $@
 
 # ---- wasm ----
 
 build/wasm/%.mjs: engine/%.c $(wildcard engine/core/*.c) $(CORE_H) | build/wasm
-	$(EMCC) $(EMFLAGS) -DMLM_MODULE=$* $< engine/core/mlm.c engine/core/wasm.c -o $@
+	$(EMCC) $(EMFLAGS) -DMLM_MODULE=$* $< $(CORE_LIB) engine/core/wasm.c -o $@
 
 build/native build/test build/wasm:
 	@mkdir -p $@
