@@ -18,7 +18,7 @@ if [ -z "$num" ]; then
   num=$(printf '%02d' $(( ${last:-0} + 1 )))
 fi
 case $num in *[!0-9]* | "") echo "NUM must be a number" >&2; exit 2 ;; esac
-num=$(printf '%02d' "$((10#$num))")
+num=$(printf "%02d" "$(echo "$num" | sed "s/^0*//; s/^$/0/")")
 title=${3:-$(echo "$slug" | tr - ' ' | sed 's/^./\U&/')}
 md=chapters/$num-$slug.md
 c=engine/$stem.c
