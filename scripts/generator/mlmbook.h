@@ -1,0 +1,135 @@
+/* mlmbook.h: the pieces of the book's generator and how they meet. A chapter is read and parsed
+ * (chapter.c: front matter, math protection in mathprep.c, widget/code/params blocks in
+ * directives.c), then every chapter's math is rendered by one KaTeX process (katex.c), then each
+ * chapter's body is rendered and wrapped in a page (page.c). Errors go through diag.c so that a
+ * whole book's problems are reported together, each as `file:line: message`. */
+#ifndef MLMBOOK_H
+#define MLMBOOK_H
+
+#include <stddef.h>
+
+#include <cmark.h>
+
+/* ---- growable byte buffers (buf.c); allocation failure ends the program ---- */
+typedef struct {
+    char *data; /* always NUL-terminated once anything was written */
+    size_t len, cap;
+} mlmbook_buf;
+
+void mlmbook_buf_put(mlmbook_buf *b, const char *s, size_t n);
+void mlmbook_buf_puts(mlmbook_buf *b, const char *s);
+void mlmbook_buf_putc(mlmbook_buf *b, char c);
+void mlmbook_buf_printf(mlmbook_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Append s with & < > " escaped, safe in text and in double-quoted attributes. */
+void mlmbook_buf_escape(mlmbook_buf *b, const char *s, size_t n);
+void mlmbook_buf_escapes(mlmbook_buf *b, const char *s);
+/* Hand the bytes to the caller (never NULL; "" when empty) and reset the buffer. */
+char *mlmbook_buf_detach(mlmbook_buf *b);
+void mlmbook_buf_free(mlmbook_buf *b);
+
+void *mlmbook_alloc(size_t n);                /* zeroed; never NULL */
+void *mlmbook_realloc(void *p, size_t n);     /* never NULL */
+char *mlmbook_strdup(const char *s);
+char *mlmbook_strndup(const char *s, size_t n);
+/* Read a whole file into a NUL-terminated string; NULL (errno set) if it cannot be read. */
+char *mlmbook_file_read(const char *path, size_t *len);
+/* A number as people write it: shortest of %.15g / %.17g that reads back exactly. */
+void mlmbook_buf_number(mlmbook_buf *b, double v);
+
+/* ---- diagnostics (diag.c) ---- */
+/* Record "file:line: message" (line 0: the file as a whole). Printing waits for
+   mlmbook_errors_flush so the messages come out grouped by file and sorted by line. */
+void mlmbook_error(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int mlmbook_error_count(void);
+/* Print every recorded error to stderr (files in first-reported order, lines ascending). */
+void mlmbook_errors_flush(void);
+
+/* ---- math (mathprep.c) ---- */
+typedef struct {
+    const char *file; /* for messages */
+    int line;         /* line of the original Markdown where the math starts */
+    int display;      /* 1: $$...$$ */
+    char *tex;
+    char *html;       /* KaTeX's rendering, filled by mlmbook_katex_render */
+} mlmbook_math;
+
+/* Placeholders are U+E000, the decimal index into the chapter's math, U+E001: private-use code
+   points that CommonMark treats as ordinary text and that no author types. */
+#define MLMBOOK_PH_OPEN "\xEE\x80\x80"
+#define MLMBOOK_PH_CLOSE "\xEE\x80\x81"
+
+typedef struct {
+    char *text;   /* the Markdown with math replaced by placeholders */
+    int *linemap; /* linemap[k]: original line of line k (1-based) of text */
+    int nlines;
+    mlmbook_math *math;
+    int nmath;
+} mlmbook_protected;
+
+/* Cut the math out of src (front matter already blanked). Code blocks and raw HTML blocks, as
+   cmark sees them, and code spans are left alone. Errors are reported against `file`. */
+void mlmbook_math_protect(mlmbook_protected *out, const char *file, const char *src);
+void mlmbook_protected_free(mlmbook_protected *p);
+/* If s starts with a placeholder, return its index and set *len to its byte length; else -1. */
+int mlmbook_placeholder_parse(const char *s, size_t n, size_t *len);
+
+/* ---- KaTeX (katex.c) ---- */
+/* Render every item in one Node process running `script`; fill each item's html or report a
+   TeX error at its line. Returns 0 when all rendered, -1 otherwise. */
+int mlmbook_katex_render(mlmbook_math **items, size_t n, const char *node, const char *script);
+
+/* ---- chapters (chapter.c) ---- */
+typedef struct {
+    char **items;
+    int n;
+} mlmbook_idset;
+
+typedef struct {
+    const char *path;  /* as given, for messages */
+    const char *engine_dir;
+    char *slug;        /* page name without .html */
+    int number;        /* from the file name; 0 when the name has none */
+    char *part, *summary, *title;
+    mlmbook_protected src;
+    cmark_node *doc;
+    mlmbook_idset ids; /* element ids used on the page */
+    int has_widget;
+    char *body;        /* rendered body HTML, after mlmbook_chapter_finish */
+} mlmbook_chapter;
+
+/* Read, check and parse a chapter, and expand its widget, code and params blocks. Problems are
+   reported through mlmbook_error; the chapter stays usable for collecting more of them. */
+void mlmbook_chapter_load(mlmbook_chapter *ch, const char *path, const char *engine_dir);
+/* After KaTeX: put the rendered math in place and render the body to ch->body. */
+void mlmbook_chapter_finish(mlmbook_chapter *ch);
+void mlmbook_chapter_free(mlmbook_chapter *ch);
+/* The unique id on this page closest to `want` (want, want-2, ...); the set keeps a copy. */
+const char *mlmbook_id_take(mlmbook_idset *ids, const char *want);
+/* The original Markdown line of line `line` of the protected text cmark parsed. */
+int mlmbook_chapter_line(const mlmbook_chapter *ch, int line);
+int mlmbook_id_has(const mlmbook_idset *ids, const char *id);
+
+/* ---- fenced-block directives (directives.c) ---- */
+/* If the code block is a directive (```widget, ```code, ```params) or C code (```c), return the
+   HTML that replaces it; else NULL. Errors are reported with original line numbers. */
+char *mlmbook_directive_expand(mlmbook_chapter *ch, cmark_node *block);
+
+/* ---- C highlighting (highlight.c) ---- */
+/* Append src as HTML-escaped C with <span class="kw|ty|cm|st|nu|pp|fn"> around tokens. */
+void mlmbook_highlight_c(mlmbook_buf *out, const char *src, size_t n);
+
+/* ---- pages (page.c) ---- */
+typedef struct {
+    mlmbook_chapter *chapters;
+    int n;
+} mlmbook_book;
+
+/* The full HTML of chapter i's page, and of the index page. Caller frees. */
+char *mlmbook_page_chapter(const mlmbook_book *book, int i);
+char *mlmbook_page_index(const mlmbook_book *book);
+/* "I. Learning as optimization" -> "Part I · Learning as optimization" (escaped). */
+void mlmbook_part_label(mlmbook_buf *b, const char *part);
+
+#endif
