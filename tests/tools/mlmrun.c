@@ -3,6 +3,7 @@
  *
  *   mlmrun MODULE [--seed S] [--steps N] [name=value ...]  state after N steps, as JSON
  *   mlmrun MODULE --bench SECONDS [name=value ...]         native steps per second
+ *   mlmrun MODULE --manifest                               the module's declaration, as JSON
  *   mlmrun --list                                          the modules, one per line
  */
 #define _POSIX_C_SOURCE 199309L
@@ -64,6 +65,11 @@ int main(int argc, char **argv) {
     if (!m) {
         fprintf(stderr, "mlmrun: no module '%s'\n", argv[1]);
         return 2;
+    }
+    if (argc == 3 && strcmp(argv[2], "--manifest") == 0) {
+        mlm_manifest_write(stdout, m, NULL, NULL);
+        putchar('\n');
+        return 0;
     }
     mlm_instance *in = mlm_create(m);
     if (!in) return 1;

@@ -1,0 +1,101 @@
+// pages.test.mjs: every page of the built site loads cleanly in Chromium: no console error or
+// warning, no uncaught exception, no failed request, nothing fetched from another host; its math
+// is rendered by KaTeX without errors; its local links resolve; it fits a 360 px phone screen.
+// Screenshots of every page at phone and desktop width go to build/screenshots/ for people to
+// look at (they are not checked). Pages are found in site/; nothing here names a chapter.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { useBrowser, listPages, chapterSource, hasMath, widgetsOf, issuesSince, assertClean, settle, shotDir, siteDir } from './harness.mjs';
+
+const pages = listPages();
+
+describe('pages', () => {
+  const env = useBrowser();
+
+  it('the site is built and has chapters', () => {
+    assert.ok(pages.includes('index.html'), 'site/index.html is missing: run make site');
+    assert.ok(pages.length >= 2, `only ${pages.join(', ')} in site/: no chapter pages`);
+  });
+
+  for (const name of pages) {
+    it(`${name} loads cleanly`, async (t) => {
+      const page = await env.open(name);
+      try {
+        // Bring every widget on screen so the runtime loads its module, then let it settle.
+        const widgets = await widgetsOf(page);
+        for (const w of widgets) await w.waitDrawn();
+        await settle(200);
+
+        await t.test('no console error, exception, failed or outside request', () => {
+          assertClean(page);
+          assert.ok(page.responses.length > 0, 'no responses were recorded: the recorder is not working');
+        });
+
+        await t.test('math rendered by KaTeX', async () => {
+          const md = chapterSource(name);
+          const k = await page.evaluate(() => {
+            const el = document.querySelector('.katex');
+            return {
+              katex: document.querySelectorAll('.katex').length,
+              errors: [...document.querySelectorAll('.katex-error')].map((e) => e.getAttribute('title') || e.textContent).slice(0, 5),
+              font: el ? getComputedStyle(el).fontFamily : '',
+              fontsFailed: [...document.fonts].filter((f) => f.status === 'error').map((f) => f.family),
+            };
+          });
+          assert.deepEqual(k.errors, [], 'KaTeX error elements on the page');
+          if (md && hasMath(md)) {
+            assert.ok(k.katex > 0, `${name}: the chapter has math but the page has no .katex element`);
+          }
+          if (k.katex > 0) {
+            assert.match(k.font, /KaTeX/, 'katex.min.css is not applied to .katex');
+            assert.deepEqual(k.fontsFailed, [], 'KaTeX fonts failed to load');
+          }
+        });
+
+        await t.test('local links resolve', async () => {
+          const hrefs = await page.evaluate(() => [...document.querySelectorAll('a[href], link[href]')]
+            .map((a) => a.href).filter((h) => h.startsWith(location.origin)));
+          const files = [...new Set(hrefs.map((h) => decodeURIComponent(new URL(h).pathname)))];
+          const missing = files.filter((p) => {
+            const f = path.join(siteDir, p.endsWith('/') ? p + 'index.html' : p);
+            return !fs.existsSync(f);
+          });
+          assert.deepEqual(missing, [], 'links to files that site/ does not have');
+          if (name !== 'index.html') {
+            assert.ok(hrefs.some((h) => /\/(index\.html)?$/.test(new URL(h).pathname)), 'no link back to the index');
+          }
+        });
+
+        await t.test('fits a 360 px screen; screenshots', async () => {
+          fs.mkdirSync(shotDir, { recursive: true });
+          const base = name.replace(/\.html$/, '');
+          await page.screenshot({ path: path.join(shotDir, `${base}-1280.png`), fullPage: true });
+          await page.setViewportSize({ width: 360, height: 800 });
+          for (const w of widgets) await w.show();
+          await settle(300);
+          const over = await page.evaluate(() => {
+            const vw = document.documentElement.clientWidth;
+            const wide = [...document.body.querySelectorAll('*')].filter((e) => {
+              const r = e.getBoundingClientRect();
+              if (r.right <= vw + 1 || r.width === 0) return false;
+              // Elements inside a horizontally scrolling box (code, wide tables, display math) are fine.
+              for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+                const ox = getComputedStyle(p).overflowX;
+                if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') return false;
+              }
+              return true;
+            }).slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.className ? '.' + String(e.className).split(' ')[0] : ''} (right ${Math.round(e.getBoundingClientRect().right)})`);
+            return { scroll: document.documentElement.scrollWidth, vw, wide };
+          });
+          await page.screenshot({ path: path.join(shotDir, `${base}-360.png`), fullPage: true });
+          assert.ok(over.scroll <= over.vw + 1, `the page scrolls sideways at 360 px (${over.scroll} px wide): ${over.wide.join(', ')}`);
+          assertClean(page);
+        });
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});

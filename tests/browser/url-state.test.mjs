@@ -1,0 +1,175 @@
+// url-state.test.mjs: a widget's state lives in the URL hash (#<id>.<param>=<value>&<id>.seed=S
+// &<id>.t=STEP). A shared link restores parameters, seed and step; a hostile or broken hash is
+// clamped or ignored: no exception, no console error, no injected markup, every control within
+// the range its module declares. And a gradient-descent widget pushed past its stable learning
+// rate says that it diverged. Widgets are found in the DOM; nothing here names a chapter.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, listPages, staticWidgetCount, widgetsOf, issuesSince, assertClean, settle, SEL } from './harness.mjs';
+
+const pages = listPages().filter((p) => staticWidgetCount(p) > 0);
+
+// A value inside p's range, away from its default and its ends, on its grid.
+function pickValue(p) {
+  const span = p.max - p.min;
+  let v = p.min + span * (Math.abs(p.def - (p.min + span * 0.3)) > span * 0.1 ? 0.3 : 0.7);
+  if (p.step > 0) v = p.min + Math.round((v - p.min) / p.step) * p.step;
+  if (p.kind === 'int') v = Math.round(v);
+  return Number(v.toPrecision(6));
+}
+
+// The parameter a restore test sets: a shown float/int on a linear scale, else a choice.
+function restorable(manifest) {
+  const shown = manifest.params.filter((p) => p.show !== false);
+  return shown.find((p) => (p.kind === 'float' || p.kind === 'int') && !p.log && p.max > p.min) ||
+    shown.find((p) => p.kind === 'choice') || null;
+}
+
+const HOSTILE = [
+  ['letters', () => 'abc'],
+  ['NaN', () => 'NaN'],
+  ['overflow 1e309', () => '1e309'],
+  ['negative overflow', () => '-1e309'],
+  ['markup', () => encodeURIComponent('<img src=x onerror=alert(1)>')],
+  ['raw markup', () => '<img src=x onerror=alert(1)>'],
+  ['10,000 characters', () => '9'.repeat(10000)],
+  ['broken percent-encoding', () => '%E0%A4%A'],
+];
+
+describe('url state', () => {
+  const env = useBrowser();
+
+  it('the site has widgets', () => {
+    assert.ok(pages.length > 0, 'no page in site/ has a figure.widget[data-widget]');
+  });
+
+  for (const name of pages) {
+    it(`${name}: a shared link restores parameters, seed and step`, async (t) => {
+      // Read the widgets and their manifests once, from a plain load.
+      const probe = await env.open(name);
+      const widgets = (await widgetsOf(probe)).map(({ id, module, manifest }) => ({ id, module, manifest }));
+      await probe.close();
+      for (const w of widgets) {
+        await t.test(`${w.module}#${w.id}`, async () => {
+          assert.ok(w.manifest, `${w.module}#${w.id}: no manifest`);
+          const p = restorable(w.manifest);
+          assert.ok(p, `${w.module}#${w.id}: no shown float, int or choice parameter to restore`);
+          const value = p.kind === 'choice' ? p.choices[(p.def + 1) % p.choices.length][0] : pickValue(p);
+          const page = await env.open(`${name}#${w.id}.seed=7&${w.id}.${p.name}=${value}&${w.id}.t=5`);
+          try {
+            const widget = (await widgetsOf(page)).find((x) => x.id === w.id);
+            await widget.waitDrawn();
+            await widget.until('the step count to reach 5', () => widget.step(), (s) => s === 5, 10000);
+            await settle(400);
+            assert.equal(await widget.step(), 5, 'the restored run does not stay at step 5');
+            const c = (await widget.controls()).find((x) => x.name === p.name);
+            assert.ok(c, `no control named ${p.name}`);
+            if (p.kind === 'choice') {
+              assert.ok(c.value === value || c.value === String(p.choices.findIndex(([k]) => k === value)),
+                `${p.name} shows ${c.value}, the link says ${value}`);
+            } else {
+              assert.ok(Math.abs(parseFloat(c.value) - value) <= Math.max(1e-9, Math.abs(value) * 1e-6, (p.step || 0) / 2),
+                `${p.name} shows ${c.value}, the link says ${value}`);
+            }
+            const seed = widget.loc.locator(SEL.seed).first();
+            assert.equal(await seed.count(), 1, 'no seed control');
+            assert.equal(await seed.inputValue(), '7', 'the seed control');
+            assertClean(page);
+          } finally {
+            await page.close();
+          }
+        });
+      }
+    });
+
+    it(`${name}: hostile URL hashes are clamped or ignored`, async (t) => {
+      const probe = await env.open(name);
+      const widgets = (await widgetsOf(probe)).map(({ id, manifest }) => ({ id, manifest }));
+      await probe.close();
+      assert.ok(widgets.every((w) => w.manifest), 'a widget has no manifest');
+      const all = (value) => widgets.flatMap((w) => w.manifest.params.map((p) => `${w.id}.${p.name}=${value}`)).join('&');
+      const cases = [
+        ...HOSTILE.map(([label, v]) => [label, all(v())]),
+        ['negative seed', widgets.map((w) => `${w.id}.seed=-5`).join('&')],
+        ['seed 1e99', widgets.map((w) => `${w.id}.seed=1e99`).join('&')],
+        ['t=1e99', widgets.map((w) => `${w.id}.t=1e99`).join('&')],
+        ['t=-3', widgets.map((w) => `${w.id}.t=-3`).join('&')],
+        ['unknown widget and parameter', `nosuch.lr=1&${widgets[0].id}.nosuch=1&&=&.=&${widgets[0].id}.=5`],
+      ];
+      for (const [label, hash] of cases) {
+        await t.test(label, async () => {
+          const page = await env.open(`${name}#${hash}`);
+          try {
+            for (const w of await widgetsOf(page)) {
+              await w.waitDrawn();
+              const cs = await w.controls();
+              for (const p of w.manifest.params) {
+                const c = cs.find((x) => x.name === p.name);
+                if (!c) continue;
+                if (c.tag === 'select') {
+                  assert.ok(c.options.includes(c.value), `${w.name}: ${p.name} shows "${c.value}", not one of its options`);
+                } else if (c.type !== 'checkbox') {
+                  const v = parseFloat(c.value);
+                  const lo = c.min !== '' ? parseFloat(c.min) : p.min, hi = c.max !== '' ? parseFloat(c.max) : p.max;
+                  assert.ok(Number.isFinite(v) && v >= lo && v <= hi, `${w.name}: ${p.name} shows "${c.value.slice(0, 40)}", outside [${lo}, ${hi}]`);
+                  if (!p.log) assert.ok(v >= p.min && v <= p.max, `${w.name}: ${p.name} = ${v} outside the declared [${p.min}, ${p.max}]`);
+                }
+              }
+              const seed = w.loc.locator(SEL.seed).first();
+              if (await seed.count()) {
+                const s = await seed.inputValue();
+                assert.match(s, /^\d{1,16}$/, `${w.name}: the seed control shows "${s.slice(0, 40)}"`);
+              }
+              const st = await w.step();
+              assert.ok(Number.isFinite(st) && st >= 0 && st < 1e7, `${w.name}: step readout ${st}`);
+              const text = await w.loc.innerText();
+              assert.doesNotMatch(text, /\bNaN\b|Infinity|undefined|\[object /, `${w.name}: the widget shows a broken value`);
+            }
+            const injected = await page.evaluate(() => document.querySelectorAll('[onerror], img[src="x"]').length);
+            assert.equal(injected, 0, 'markup from the URL reached the DOM');
+            assert.deepEqual(page.dialogs, [], 'a dialog opened');
+            // The page still answers (no runaway replay).
+            assert.equal(await page.evaluate(() => 1 + 1), 2);
+            assertClean(page);
+          } finally {
+            await page.close();
+          }
+        });
+      }
+    });
+  }
+
+  it('a gradient-descent widget reports divergence', async (t) => {
+    let found = null;
+    for (const name of pages) {
+      if (found) break;
+      const probe = await env.open(name);
+      const w = (await widgetsOf(probe)).find((x) => x.module === 'gradient_descent' && x.manifest);
+      if (w) found = { name, id: w.id, manifest: w.manifest };
+      await probe.close();
+    }
+    if (!found) {
+      t.skip('no gradient_descent widget in the site');
+      return;
+    }
+    const lrs = found.manifest.params.filter((p) => /^(lr|eta|learning)/.test(p.name) || /learning rate/i.test(p.label));
+    assert.ok(lrs.length > 0, 'the gradient_descent widget has no learning-rate parameter');
+    const hash = lrs.map((p) => `${found.id}.${p.name}=${p.max}`).join('&');
+    const page = await env.open(`${found.name}#${hash}`);
+    try {
+      const w = (await widgetsOf(page)).find((x) => x.id === found.id);
+      await w.waitDrawn();
+      await w.ensurePaused();
+      await w.recordStatuses();
+      if ((await w.button('play').count()) === 1) await w.button('play').click();
+      const said = () => w.loc.innerText();
+      await w.until('the widget to report divergence', async () => ({ st: await w.status(), seen: await w.seenStatuses(), text: (await said()).slice(0, 400) }),
+        (v) => v.st === 'diverged' || v.seen.includes('diverged') || /diverg|infinite|overflow/i.test(v.text), 15000);
+      assert.match(await said(), /diverg|infinite|too large|overflow/i, 'the widget does not say why it stopped');
+      assert.ok((await w.pixels()).some((p) => p.ink > 0), 'the widget stopped drawing');
+      assertClean(page);
+    } finally {
+      await page.close();
+    }
+  });
+});

@@ -1,0 +1,134 @@
+// widgets.test.mjs: every widget on every page draws, plays, pauses, steps by exactly one, resets,
+// and reacts to a control change, with labelled controls and no console error along the way.
+// Widgets are found in the DOM (figure.widget[data-widget]); a new chapter is covered without
+// any change here. The selectors the runtime must honour are in harness.mjs (SEL, BUTTON).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, listPages, staticWidgetCount, widgetsOf, issuesSince, assertClean, settle, sameSigs } from './harness.mjs';
+
+const pages = listPages().filter((p) => staticWidgetCount(p) > 0);
+
+describe('widgets', () => {
+  const env = useBrowser();
+
+  it('the site has widgets', () => {
+    assert.ok(pages.length > 0, 'no page in site/ has a figure.widget[data-widget]');
+  });
+
+  for (const name of pages) {
+    it(`widgets on ${name}`, async (t) => {
+      const page = await env.open(name);
+      try {
+        const widgets = await widgetsOf(page);
+        assert.equal(widgets.length, staticWidgetCount(name), 'widgets in the DOM vs figures in the HTML');
+        for (const w of widgets) await exercise(t, page, w);
+        assertClean(page);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
+
+async function exercise(t, page, w) {
+  const sub = (what, fn) => t.test(`${w.name}: ${what}`, async () => {
+    const mark = page.issues.length;
+    await fn();
+    assertClean(page, mark);
+  });
+
+  await sub('declares itself', async () => {
+    assert.ok(w.module, 'data-widget is empty');
+    assert.ok(w.id, 'no data-id: the widget cannot have URL state');
+    assert.ok(w.manifest && Array.isArray(w.manifest.params), `no parseable script.widget-manifest for ${w.name}`);
+  });
+
+  let drawn;
+  await sub('draws', async () => {
+    drawn = await w.waitDrawn();
+    assert.ok(drawn.some((p) => p.ink > 0));
+    await w.ensurePaused();
+  });
+
+  await sub('has labelled controls and player buttons', async () => {
+    const cs = await w.controls();
+    const shown = (w.manifest.params || []).filter((p) => p.show !== false);
+    for (const p of shown) {
+      const c = cs.find((x) => x.name === p.name);
+      assert.ok(c, `no control named ${p.name}`);
+      assert.ok(c.labelled, `control ${p.name} has no label`);
+    }
+    for (const b of ['step', 'reset']) assert.equal(await w.button(b).count(), 1, `one "${b}" button`);
+    assert.equal((await w.button('play').count()) + (await w.button('pause').count()), 1, 'one play/pause button');
+    assert.ok(Number.isFinite(await w.step()), 'the step readout shows no number');
+  });
+
+  await sub('plays', async () => {
+    const s0 = await w.step();
+    const px0 = await w.pixels();
+    await w.recordStatuses();
+    await w.button('play').click();
+    const s1 = await w.until('the step count to rise', () => w.step(), (s) => s > s0 + 1, 8000);
+    const seen = await w.seenStatuses();
+    assert.ok(seen.includes('running'), `data-status never became "running" (saw ${seen.join(', ')})`);
+    assert.ok(s1 > s0);
+    await w.until('the drawing to change', () => w.pixels(), (px) => !sameSigs(px, px0), 5000);
+  });
+
+  await sub('pauses', async () => {
+    // A run that converged or diverged already stopped by itself; otherwise pause it.
+    if ((await w.status()) === 'running') await w.button('pause').click();
+    const st = await w.until('data-status to leave "running"', () => w.status(), (s) => s !== 'running');
+    assert.ok(['paused', 'converged', 'diverged', 'done', 'finished'].includes(st), `status after pause: ${st}`);
+    assert.equal(await w.button('play').count(), 1, 'a paused widget offers "play"');
+    await settle(150);
+    const s = await w.step();
+    await settle(500);
+    assert.equal(await w.step(), s, 'the step count moves while paused');
+  });
+
+  await sub('resets to step 0', async () => {
+    assert.ok((await w.step()) > 0, 'nothing to reset: the step count is 0');
+    await w.button('reset').click();
+    await w.until('the step count to be 0', () => w.step(), (s) => s === 0);
+    await settle(300);
+    assert.equal(await w.step(), 0, 'the step count moves after reset');
+    assert.notEqual(await w.status(), 'running', 'reset left the widget running');
+  });
+
+  await sub('steps by exactly one', async () => {
+    const s = await w.step();
+    const px = await w.pixels();
+    await w.button('step').click();
+    await w.until('the step count to change', () => w.step(), (v) => v !== s);
+    await settle(300);
+    assert.equal(await w.step(), s + 1, 'one press of "step"');
+    await w.button('step').click();
+    await w.until('the step count to change', () => w.step(), (v) => v !== s + 1);
+    await settle(300);
+    assert.equal(await w.step(), s + 2, 'a second press of "step"');
+    assert.ok(!sameSigs(await w.pixels(), px), 'two steps did not change the drawing');
+  });
+
+  await sub('takes a control change', async () => {
+    const cs = (await w.controls()).filter((c) => c.visible && !c.disabled &&
+      (c.type === 'checkbox' || (c.tag === 'select' && c.options.length > 1) ||
+       ((c.type === 'range' || c.type === 'number') && parseFloat(c.max) > parseFloat(c.min))));
+    assert.ok(cs.length > 0, 'no visible parameter control to change');
+    // Prefer a slider: it is what most readers touch first.
+    const c = cs.find((x) => x.type === 'range') || cs[0];
+    if ((await w.step()) === 0) {
+      await w.button('step').click();
+      await w.until('a step', () => w.step(), (v) => v > 0);
+    }
+    const px = await w.pixels();
+    const hash = await page.evaluate(() => location.hash);
+    const what = await w.changeControl(c);
+    await w.until(`the step count to reset after ${what}`, () => w.step(), (v) => v === 0);
+    await settle(300);
+    const px2 = await w.pixels();
+    const hash2 = await page.evaluate(() => location.hash);
+    assert.ok(!sameSigs(px, px2) || hash !== hash2, `${what} changed neither the drawing nor the URL`);
+    assert.ok(hash2.includes(`${w.id}.${c.name}=`), `${what}: the URL hash does not record it (${hash2})`);
+  });
+}
