@@ -12,7 +12,7 @@ if ! "$gen" --chapters chapters --engine engine --out "$stage"; then
   echo "build failed: site/ is unchanged" >&2
   exit 1
 fi
-cp web/*.js web/*.css "$stage/assets/"
+cp web/*.js web/*.css web/*.svg "$stage/assets/"
 cp build/wasm/*.mjs build/wasm/*.wasm "$stage/engine/"
 cp node_modules/katex/dist/katex.min.css "$stage/assets/katex/"
 # Browsers that run wasm all read woff2, the first source KaTeX's CSS lists: ship only those.

@@ -78,6 +78,11 @@ double mlm_param_clamp(const mlm_param *p, double v) {
     } else if (p->step > 0 && !p->log) {
         /* Snap to the control's grid, measured from min, so URL values match slider positions. */
         v = p->min + floor((v - p->min) / p->step + 0.5) * p->step;
+        /* -4 + 23 * 0.1 is -1.6999999999999997: round to three digits finer than the step so
+           a URL reads "-1.7". web/state.js does the same arithmetic, so both agree exactly. */
+        double scale = 1000.0;
+        for (double s = p->step; s < 1.0 && scale < 1e15; s *= 10.0) scale *= 10.0;
+        v = floor(v * scale + 0.5) / scale;
         v = mlm_clamp(v, p->min, p->max);
     }
     return v;

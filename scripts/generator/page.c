@@ -39,7 +39,8 @@ static void head(mlmbook_buf *b, const char *title, const char *description, int
         mlmbook_buf_puts(b, "\">\n");
     }
     if (math) mlmbook_buf_puts(b, "<link rel=\"stylesheet\" href=\"assets/katex/katex.min.css\">\n");
-    mlmbook_buf_puts(b, "<link rel=\"stylesheet\" href=\"assets/book.css\">\n");
+    mlmbook_buf_puts(b, "<link rel=\"stylesheet\" href=\"assets/book.css\">\n"
+                        "<link rel=\"icon\" href=\"assets/favicon.svg\" type=\"image/svg+xml\">\n");
     if (widgets) mlmbook_buf_puts(b, "<script type=\"module\" src=\"assets/runtime.js\"></script>\n");
     mlmbook_buf_puts(b, "</head>\n<body>\n"
                         "<a class=\"skip-link\" href=\"#content\">Skip to the text</a>\n"

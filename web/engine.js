@@ -1,0 +1,139 @@
+// engine.js: the one place in JavaScript that knows the wasm export layer (engine/core/wasm.c).
+// It loads a module's Emscripten build once per page, wraps an instance (set, reset, step, draw,
+// status), reads the view and panel states in place from the wasm heap, and copies the
+// instance's memory block for checkpoints. Nothing here knows any particular module.
+
+// Byte layout of mlm_view_state and mlm_panel_state in wasm32: wasm.c asserts the same numbers.
+const VIEW_BYTES = 48;
+const PANEL_BYTES = 20;
+export const STRIDE = { points: 3, curve: 2, trail: 2, segments: 4, arrows: 4, markers: 2, field: 1 };
+export const STATUS = ['running', 'converged', 'diverged'];
+
+const loaded = new Map(); // module name -> Promise of the Emscripten module object
+
+// Load site/engine/<name>.mjs and its .wasm (beside it), once per page.
+export function loadModule(name) {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) return Promise.reject(new Error(`bad module name ${name}`));
+  if (!loaded.has(name)) {
+    const base = new URL(`../engine/`, import.meta.url);
+    loaded.set(name, import(new URL(`${name}.mjs`, base).href).then((mod) => mod.default({
+      locateFile: (file) => new URL(file, base).href,
+      print: () => {},
+      printErr: (text) => console.warn(`${name}: ${text}`),
+    })));
+  }
+  return loaded.get(name);
+}
+
+// One run of a module. Parameters are indices into the manifest's params.
+export class Instance {
+  constructor(M, manifest) {
+    this.M = M;
+    this.manifest = manifest;
+    this.ptr = M._mlm_js_create();
+    if (!this.ptr) throw new Error('out of memory creating the instance');
+    if (M._mlm_js_n_params() !== manifest.params.length || M._mlm_js_n_views() !== manifest.views.length) {
+      throw new Error('the page and the engine disagree about the module (rebuild the site)');
+    }
+    this.views = manifest.views.map(() => ({ data: null, count: 0, w: 0, h: 0, version: 0, text: '', value: 0, hidden: false, x0: 0, x1: 0, y0: 0, y1: 0 }));
+    this.panels = manifest.panels.map(() => ({ x0: 0, x1: 1, y0: 0, y1: 1, hidden: false }));
+  }
+
+  destroy() { if (this.ptr) this.M._mlm_js_destroy(this.ptr); this.ptr = 0; }
+
+  // Store a parameter (the engine clamps it); returns the value actually stored.
+  set(i, v) { return this.M._mlm_js_set(this.ptr, i, v); }
+  get(i) { return this.M._mlm_js_get(this.ptr, i); }
+
+  // Restart from the current parameters with `seed`; returns false (and this.reason) on failure.
+  reset(seed) { return this.M._mlm_js_reset(this.ptr, seed) === 0; }
+  step(n) { return this.M._mlm_js_step(this.ptr, n); }
+
+  get steps() { return this.M._mlm_js_steps(this.ptr); }
+  get status() { return STATUS[this.M._mlm_js_status(this.ptr)] || 'running'; }
+  get final() { return this.M._mlm_js_final(this.ptr) !== 0; }
+  get statusStep() { return this.M._mlm_js_status_step(this.ptr); }
+  get reason() { return this.M.UTF8ToString(this.M._mlm_js_reason(this.ptr)); }
+
+  // Let the module fill its views, then read them. Typed arrays are views on the heap, not copies;
+  // they are re-made every frame because memory growth replaces the heap's buffer.
+  draw() {
+    const M = this.M;
+    M._mlm_js_draw(this.ptr);
+    const F = M.HEAPF32, I = M.HEAP32;
+    let at = M._mlm_js_views(this.ptr) >> 2;
+    this.manifest.views.forEach((v, k) => {
+      const s = this.views[k];
+      const data = I[at] >>> 2;
+      s.count = I[at + 1];
+      s.w = I[at + 2];
+      s.h = I[at + 3];
+      s.version = I[at + 4] >>> 0;
+      s.value = F[at + 6];
+      s.hidden = I[at + 7] !== 0;
+      s.x0 = F[at + 8]; s.x1 = F[at + 9]; s.y0 = F[at + 10]; s.y1 = F[at + 11];
+      const n = v.kind === 'field' ? s.w * s.h : s.count * (STRIDE[v.kind] || 0);
+      s.data = data && n > 0 ? F.subarray(data, data + n) : null;
+      if (v.kind === 'text') {
+        const p = I[at + 5];
+        s.text = p ? M.UTF8ToString(p, 400) : '';
+      }
+      at += VIEW_BYTES >> 2;
+    });
+    at = M._mlm_js_panels(this.ptr) >> 2;
+    for (const s of this.panels) {
+      s.x0 = F[at]; s.x1 = F[at + 1]; s.y0 = F[at + 2]; s.y1 = F[at + 3];
+      s.hidden = I[at + 4] !== 0;
+      at += PANEL_BYTES >> 2;
+    }
+  }
+
+  // The whole mutable state of the run, copied out of the heap (a checkpoint), and back.
+  snapshot() {
+    const n = this.M._mlm_js_snapshot_size(this.ptr);
+    return this.M.HEAPU8.slice(this.ptr, this.ptr + n);
+  }
+
+  restore(snap) {
+    if (snap.length !== this.M._mlm_js_snapshot_size(this.ptr)) return false;
+    this.M.HEAPU8.set(snap, this.ptr);
+    return true;
+  }
+}
+
+// Checkpoints of one run, for scrubbing back: at most `cap` snapshots, spaced `every` steps
+// apart; when full, every second one is dropped and the spacing doubles, so any run length fits
+// and going back to step t replays at most `every` steps. Because a seed and parameters fix the
+// whole run, checkpoints after the current step stay valid when the reader scrubs back.
+export class Timeline {
+  constructor(cap = 48, every = 16) {
+    this.cap = cap;
+    this.every0 = every;
+    this.clear();
+  }
+
+  clear() {
+    this.every = this.every0;
+    this.marks = []; // [{ step, snap }], ascending
+    this.bytes = 0;
+  }
+
+  // Offer the state at `step`; it is kept when it falls on the spacing.
+  offer(step, take) {
+    if (step % this.every !== 0) return;
+    const last = this.marks[this.marks.length - 1];
+    if (last && last.step >= step) return;
+    this.marks.push({ step, snap: take() });
+    if (this.marks.length > this.cap) {
+      this.every *= 2;
+      this.marks = this.marks.filter((m) => m.step % this.every === 0);
+    }
+  }
+
+  // The latest checkpoint at or before step t, or null.
+  before(t) {
+    let best = null;
+    for (const m of this.marks) if (m.step <= t) best = m;
+    return best;
+  }
+}

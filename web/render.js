@@ -1,0 +1,503 @@
+// render.js: the one canvas renderer for the view vocabulary of engine/core/mlm.h. A panel is a
+// plot with axes; views are drawn into it by kind (field, segments, curve, trail, arrows, points,
+// markers, and text or scalar readouts), in that order, so context sits under subject. Values are
+// read in place from the wasm heap (see engine.js); anything non-finite is skipped, never drawn.
+// Fields are the expensive part: a heatmap image and contour paths are cached per field version
+// and plot geometry, so a frame that only moves a trail redraws only lines.
+
+import { formatReadout } from './state.js';
+
+const FLAG = (v, f) => v.flags.includes(f);
+
+// Okabe and Ito's colour-blind-safe palette; index 0 is the ink colour of the theme.
+export const PALETTE_LIGHT = ['#1b1b1b', '#E69F00', '#56B4E9', '#009E73', '#C9B800', '#0072B2', '#D55E00', '#CC79A7'];
+export const PALETTE_DARK = ['#ececec', '#F0B030', '#6EC3F2', '#2EC495', '#F0E442', '#4AA3E8', '#F07A30', '#E08FC0'];
+
+// Read the theme from CSS custom properties on `el` (book.css sets them for light and dark).
+export function readTheme(el) {
+  const cs = getComputedStyle(el);
+  const get = (name, fallback) => (cs.getPropertyValue(name) || '').trim() || fallback;
+  const dark = get('--plot-scheme', 'light') === 'dark';
+  return {
+    dark,
+    bg: get('--plot-bg', dark ? '#1d2024' : '#ffffff'),
+    ink: get('--plot-ink', dark ? '#e6e6e6' : '#1b1b1b'),
+    muted: get('--plot-muted', dark ? '#9aa0a6' : '#5f6368'),
+    grid: get('--plot-grid', dark ? '#2f343a' : '#eceff1'),
+    palette: dark ? PALETTE_DARK : PALETTE_LIGHT,
+    font: get('--plot-font', 'system-ui, -apple-system, "Segoe UI", sans-serif'),
+  };
+}
+
+// ---- axes ----
+
+function niceStep(span, target) {
+  const raw = span / Math.max(1, target);
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const m = raw / p;
+  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+}
+
+function linearTicks(a, b, target) {
+  if (!(b > a)) return [a];
+  const st = niceStep(b - a, target);
+  const out = [];
+  for (let v = Math.ceil(a / st - 1e-9) * st; v <= b + st * 1e-9; v += st) out.push(Math.abs(v) < st * 1e-9 ? 0 : v);
+  return out;
+}
+
+// a, b are log10 of the range; ticks at powers of ten (with 2 and 5 when few decades show).
+function logTicks(a, b) {
+  const out = [];
+  const lo = Math.floor(a), hi = Math.ceil(b);
+  const mult = hi - lo <= 2 ? [1, 2, 5] : [1];
+  const every = Math.max(1, Math.ceil((hi - lo) / 6));
+  for (let e = lo; e <= hi; e += every) for (const m of mult) {
+    const v = Math.log10(m) + e;
+    if (v >= a - 1e-9 && v <= b + 1e-9) out.push(v);
+  }
+  return out;
+}
+
+function tickLabel(v, log, step) {
+  if (log) {
+    const x = Math.pow(10, v);
+    if (Math.abs(v) >= 4) return `1e${Math.round(v)}`;
+    return String(Number(x.toPrecision(2)));
+  }
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-3) return v.toExponential(0);
+  const digits = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+  return v.toFixed(digits);
+}
+
+// ---- ranges ----
+
+// Extent of the visible data of `views` along one axis (0: x, 1: y), in axis units (log10 when
+// log); null when there is nothing finite to fit.
+function dataExtent(views, axis, log) {
+  let lo = Infinity, hi = -Infinity;
+  const take = (v) => {
+    if (!Number.isFinite(v)) return;
+    if (log) { if (v <= 0) return; v = Math.log10(v); }
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  };
+  for (const { decl, st } of views) {
+    if (st.hidden) continue;
+    const d = st.data;
+    if (decl.kind === 'field') {
+      if (st.w > 0) { take(axis ? st.y0 : st.x0); take(axis ? st.y1 : st.x1); }
+      continue;
+    }
+    if (!d) continue;
+    const stride = { points: 3, curve: 2, trail: 2, markers: 2, segments: 4, arrows: 4 }[decl.kind];
+    if (!stride) continue;
+    for (let i = 0; i + stride <= d.length; i += stride) {
+      take(d[i + axis]);
+      if (decl.kind === 'segments') take(d[i + 2 + axis]);
+      if (decl.kind === 'arrows') take(d[i + axis] + d[i + 2 + axis]);
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+function padRange(r, frac) {
+  let [a, b] = r;
+  if (b - a < 1e-12 * Math.max(1, Math.abs(a))) { const d = Math.max(Math.abs(a) * 0.1, 0.5); a -= d; b += d; }
+  const p = (b - a) * frac;
+  return [a - p, b + p];
+}
+
+// ---- fields: colour map, heatmap image and contour lines ----
+
+// A perceptually ordered map (after viridis), sampled at 9 stops and interpolated.
+const STOPS = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
+  [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]];
+function colormap(t, out, k) {
+  t = Math.min(1, Math.max(0, t)) * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(t)), f = t - i;
+  const a = STOPS[i], b = STOPS[i + 1];
+  out[k] = a[0] + (b[0] - a[0]) * f;
+  out[k + 1] = a[1] + (b[1] - a[1]) * f;
+  out[k + 2] = a[2] + (b[2] - a[2]) * f;
+}
+
+function fieldRange(d) {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  }
+  return lo <= hi ? [lo, hi] : [0, 1];
+}
+
+// Maps a field value to [0, 1] for colour: linear, or log of the distance from the minimum.
+function normaliser(lo, hi, logLevels) {
+  const span = hi - lo || 1;
+  if (!logLevels) return (v) => (v - lo) / span;
+  const eps = span * 1e-4, a = Math.log(eps), b = Math.log(span + eps);
+  return (v) => (Math.log(v - lo + eps) - a) / (b - a);
+}
+
+function contourLevels(lo, hi, logLevels, n) {
+  const span = hi - lo;
+  if (!(span > 0)) return [];
+  const out = [];
+  if (logLevels) {
+    const a = Math.log(span * 2e-4), b = Math.log(span * 0.9);
+    for (let k = 0; k < n; k++) out.push(lo + Math.exp(a + ((b - a) * k) / (n - 1)));
+  } else {
+    for (let k = 1; k <= n; k++) out.push(lo + (span * k) / (n + 1));
+  }
+  return out;
+}
+
+// Marching squares: the segments of level lines of a w x h grid (row 0 at y0), appended to
+// `path` in pixel coordinates by `px(i, j)` (fractional grid indices).
+function traceLevel(path, d, w, h, level, px) {
+  const edge = (i0, j0, i1, j1) => {
+    const a = d[j0 * w + i0], b = d[j1 * w + i1];
+    const t = (level - a) / (b - a);
+    return px(i0 + (i1 - i0) * t, j0 + (j1 - j0) * t);
+  };
+  for (let j = 0; j + 1 < h; j++) {
+    for (let i = 0; i + 1 < w; i++) {
+      const v00 = d[j * w + i], v10 = d[j * w + i + 1], v01 = d[(j + 1) * w + i], v11 = d[(j + 1) * w + i + 1];
+      if (!(Number.isFinite(v00) && Number.isFinite(v10) && Number.isFinite(v01) && Number.isFinite(v11))) continue;
+      const c = (v00 > level ? 1 : 0) | (v10 > level ? 2 : 0) | (v11 > level ? 4 : 0) | (v01 > level ? 8 : 0);
+      if (c === 0 || c === 15) continue;
+      // Crossing points on the four cell edges, computed only when used.
+      const B = () => edge(i, j, i + 1, j), R = () => edge(i + 1, j, i + 1, j + 1);
+      const T = () => edge(i, j + 1, i + 1, j + 1), L = () => edge(i, j, i, j + 1);
+      const seg = (p, q) => { path.moveTo(p[0], p[1]); path.lineTo(q[0], q[1]); };
+      switch (c) {
+        case 1: case 14: seg(L(), B()); break;
+        case 2: case 13: seg(B(), R()); break;
+        case 3: case 12: seg(L(), R()); break;
+        case 4: case 11: seg(R(), T()); break;
+        case 6: case 9: seg(B(), T()); break;
+        case 7: case 8: seg(L(), T()); break;
+        case 5: seg(L(), T()); seg(B(), R()); break;  // saddle cells: either pairing is a valid
+        case 10: seg(L(), B()); seg(R(), T()); break; // level set; pick one consistently
+      }
+    }
+  }
+}
+
+// ---- the panel ----
+
+// Draws one panel. `views` is [{ decl, st }] for the views of this panel, in declaration order;
+// `cache` is a per-panel object the renderer keeps its field images in. Returns the geometry a
+// pointer handler needs to turn pixels into data coordinates.
+export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
+  const flags = decl.flags;
+  const logX = flags.includes('log_x'), logY = flags.includes('log_y');
+  const small = W < 300;
+  const L = small ? 40 : 48, R = 10, T = decl.title ? 24 : 8, B = decl.xlabel ? 36 : 22;
+  const pw = Math.max(10, W - L - R), ph = Math.max(10, H - T - B);
+
+  // Ranges: the module's, unless the axis is automatic or the module left it empty.
+  const fixed = (a, b) => Number.isFinite(a) && Number.isFinite(b) && b > a;
+  let xr, yr;
+  if (!flags.includes('auto_x') && fixed(pst.x0, pst.x1)) xr = logX ? [Math.log10(Math.max(pst.x0, 1e-300)), Math.log10(pst.x1)] : [pst.x0, pst.x1];
+  else xr = padRange(dataExtent(views, 0, logX) || (logX ? [0, 1] : [0, 1]), 0.03);
+  if (!flags.includes('auto_y') && fixed(pst.y0, pst.y1)) yr = logY ? [Math.log10(Math.max(pst.y0, 1e-300)), Math.log10(pst.y1)] : [pst.y0, pst.y1];
+  else yr = padRange(dataExtent(views, 1, logY) || [0, 1], 0.06);
+  if (flags.includes('equal') && !logX && !logY) {
+    // Same data units per pixel on both axes: widen whichever range is relatively narrower.
+    const ux = (xr[1] - xr[0]) / pw, uy = (yr[1] - yr[0]) / ph;
+    if (ux > uy) { const c = (yr[0] + yr[1]) / 2, h = (ux * ph) / 2; yr = [c - h, c + h]; }
+    else { const c = (xr[0] + xr[1]) / 2, h = (uy * pw) / 2; xr = [c - h, c + h]; }
+  }
+  const ax = pw / (xr[1] - xr[0]), ay = ph / (yr[1] - yr[0]);
+  const sx = logX ? (x) => L + (Math.log10(x) - xr[0]) * ax : (x) => L + (x - xr[0]) * ax;
+  const sy = logY ? (y) => T + ph - (Math.log10(y) - yr[0]) * ay : (y) => T + ph - (y - yr[0]) * ay;
+  const ok = (x, y) => Number.isFinite(x) && Number.isFinite(y) && (!logX || x > 0) && (!logY || y > 0);
+
+  ctx.fillStyle = theme.bg;
+  ctx.fillRect(0, 0, W, H);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(L, T, pw, ph);
+  ctx.clip();
+
+  // Fields: heatmap first (it is the ground), then grid lines, then level lines.
+  const fields = views.filter(({ decl: v, st }) => v.kind === 'field' && !st.hidden && st.data && st.w > 1 && st.h > 1);
+  const geomKey = `${W}x${H}:${xr}:${yr}`;
+  for (const { decl: v, st } of fields) {
+    if (!FLAG(v, 'heatmap')) continue;
+    const c = (cache[v.name] ||= {});
+    if (c.imgVersion !== st.version || c.imgW !== st.w || c.imgH !== st.h || !c.img) {
+      const [lo, hi] = fieldRange(st.data);
+      const norm = normaliser(lo, hi, FLAG(v, 'log_levels'));
+      const img = c.img && c.imgW === st.w && c.imgH === st.h ? c.img : makeCanvas(st.w, st.h);
+      const g = img.getContext('2d');
+      const id = g.createImageData(st.w, st.h);
+      const rgb = [0, 0, 0];
+      for (let j = 0; j < st.h; j++) for (let i = 0; i < st.w; i++) {
+        const k = ((st.h - 1 - j) * st.w + i) * 4;
+        const val = st.data[j * st.w + i];
+        if (!Number.isFinite(val)) { id.data[k + 3] = 0; continue; }
+        colormap(norm(val), rgb, 0);
+        id.data[k] = rgb[0]; id.data[k + 1] = rgb[1]; id.data[k + 2] = rgb[2]; id.data[k + 3] = 255;
+      }
+      g.putImageData(id, 0, 0);
+      Object.assign(c, { img, imgVersion: st.version, imgW: st.w, imgH: st.h });
+    }
+    ctx.globalAlpha = FLAG(v, 'faint') ? 0.35 : theme.dark ? 0.55 : 0.42;
+    ctx.imageSmoothingEnabled = true;
+    const x0 = sx(st.x0), x1 = sx(st.x1), y0 = sy(st.y0), y1 = sy(st.y1);
+    const dx = (x1 - x0) / (st.w - 1) / 2, dy = (y0 - y1) / (st.h - 1) / 2;
+    ctx.drawImage(c.img, x0 - dx, y1 - dy, x1 - x0 + 2 * dx, y0 - y1 + 2 * dy);
+    ctx.globalAlpha = 1;
+  }
+
+  // Grid lines at the ticks.
+  const xt = logX ? logTicks(xr[0], xr[1]) : linearTicks(xr[0], xr[1], Math.max(2, Math.floor(pw / 70)));
+  const yt = logY ? logTicks(yr[0], yr[1]) : linearTicks(yr[0], yr[1], Math.max(2, Math.floor(ph / 45)));
+  const gx = (v) => L + (v - xr[0]) * ax, gy = (v) => T + ph - (v - yr[0]) * ay;
+  ctx.strokeStyle = theme.grid;
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (const v of xt) { const p = Math.round(gx(v)) + 0.5; ctx.moveTo(p, T); ctx.lineTo(p, T + ph); }
+  for (const v of yt) { const p = Math.round(gy(v)) + 0.5; ctx.moveTo(L, p); ctx.lineTo(L + pw, p); }
+  ctx.stroke();
+
+  for (const { decl: v, st } of fields) {
+    if (!FLAG(v, 'contour')) continue;
+    const c = (cache[v.name] ||= {});
+    if (c.lineVersion !== st.version || c.lineKey !== geomKey || !c.lines) {
+      const [lo, hi] = fieldRange(st.data);
+      const levels = contourLevels(lo, hi, FLAG(v, 'log_levels'), 12);
+      const fx = (st.x1 - st.x0) / (st.w - 1), fy = (st.y1 - st.y0) / (st.h - 1);
+      const px = (i, j) => [sx(st.x0 + i * fx), sy(st.y0 + j * fy)];
+      c.lines = new Path2D();
+      for (const level of levels) traceLevel(c.lines, st.data, st.w, st.h, level, px);
+      c.lineVersion = st.version;
+      c.lineKey = geomKey;
+    }
+    ctx.strokeStyle = FLAG(v, 'heatmap') ? (theme.dark ? 'rgba(255,255,255,0.45)' : 'rgba(255,255,255,0.75)') : theme.muted;
+    ctx.globalAlpha = FLAG(v, 'heatmap') ? 1 : 0.6;
+    ctx.lineWidth = 1;
+    ctx.stroke(c.lines);
+    ctx.globalAlpha = 1;
+  }
+
+  // Lines and marks, in the order that keeps the subject on top.
+  const order = ['segments', 'curve', 'trail', 'arrows', 'points', 'markers'];
+  const drawable = views.filter(({ decl: v, st }) => order.includes(v.kind) && !st.hidden && st.data && st.count > 0)
+    .sort((a, b) => order.indexOf(a.decl.kind) - order.indexOf(b.decl.kind));
+  for (const { decl: v, st } of drawable) {
+    const col = theme.palette[((v.color % 8) + 8) % 8];
+    const d = st.data, n = st.count;
+    ctx.globalAlpha = FLAG(v, 'faint') ? 0.45 : 1;
+    ctx.setLineDash(FLAG(v, 'dashed') ? [5, 4] : []);
+    ctx.strokeStyle = col;
+    ctx.fillStyle = col;
+    if (v.kind === 'curve' || v.kind === 'trail') {
+      ctx.lineWidth = v.kind === 'curve' ? 2 : 1.6;
+      ctx.lineJoin = 'round';
+      ctx.beginPath();
+      let pen = false;
+      for (let i = 0; i < n; i++) {
+        const x = d[2 * i], y = d[2 * i + 1];
+        if (!ok(x, y)) { pen = false; continue; }
+        const X = sx(x), Y = sy(y);
+        if (pen) ctx.lineTo(X, Y); else ctx.moveTo(X, Y);
+        pen = true;
+      }
+      ctx.stroke();
+      if (v.kind === 'trail') {
+        ctx.setLineDash([]);
+        if (n <= 160) {
+          for (let i = 0; i < n - 1; i++) {
+            const x = d[2 * i], y = d[2 * i + 1];
+            if (!ok(x, y)) continue;
+            ctx.beginPath();
+            ctx.arc(sx(x), sy(y), 2.2, 0, 2 * Math.PI);
+            ctx.fill();
+          }
+        }
+        const x = d[2 * n - 2], y = d[2 * n - 1];
+        if (ok(x, y)) {
+          ctx.beginPath();
+          ctx.arc(sx(x), sy(y), 5, 0, 2 * Math.PI);
+          ctx.fill();
+          ctx.lineWidth = 2;
+          ctx.strokeStyle = theme.bg;
+          ctx.stroke();
+        }
+      }
+    } else if (v.kind === 'segments') {
+      ctx.lineWidth = 1.2;
+      ctx.beginPath();
+      for (let i = 0; i < n; i++) {
+        const x0 = d[4 * i], y0 = d[4 * i + 1], x1 = d[4 * i + 2], y1 = d[4 * i + 3];
+        if (!ok(x0, y0) || !ok(x1, y1)) continue;
+        ctx.moveTo(sx(x0), sy(y0));
+        ctx.lineTo(sx(x1), sy(y1));
+      }
+      ctx.stroke();
+    } else if (v.kind === 'arrows') {
+      ctx.lineWidth = 1.3;
+      ctx.beginPath();
+      for (let i = 0; i < n; i++) {
+        const x = d[4 * i], y = d[4 * i + 1], ex = x + d[4 * i + 2], ey = y + d[4 * i + 3];
+        if (!ok(x, y) || !ok(ex, ey)) continue;
+        const X0 = sx(x), Y0 = sy(y), X1 = sx(ex), Y1 = sy(ey);
+        const len = Math.hypot(X1 - X0, Y1 - Y0);
+        if (len < 0.5) continue;
+        const hl = Math.min(6, len * 0.45), ux = (X1 - X0) / len, uy = (Y1 - Y0) / len;
+        ctx.moveTo(X0, Y0);
+        ctx.lineTo(X1, Y1);
+        ctx.moveTo(X1 - hl * (ux - 0.5 * uy), Y1 - hl * (uy + 0.5 * ux));
+        ctx.lineTo(X1, Y1);
+        ctx.lineTo(X1 - hl * (ux + 0.5 * uy), Y1 - hl * (uy - 0.5 * ux));
+      }
+      ctx.stroke();
+    } else if (v.kind === 'points') {
+      const r = n > 400 ? 2.2 : n > 120 ? 3 : 4;
+      ctx.lineWidth = 1;
+      for (let i = 0; i < n; i++) {
+        const x = d[3 * i], y = d[3 * i + 1];
+        if (!ok(x, y)) continue;
+        const cls = Math.round(d[3 * i + 2]) || 0;
+        ctx.fillStyle = theme.palette[(((v.color + cls) % 8) + 8) % 8];
+        ctx.beginPath();
+        ctx.arc(sx(x), sy(y), r, 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.strokeStyle = theme.bg;
+        ctx.stroke();
+      }
+    } else if (v.kind === 'markers') {
+      for (let i = 0; i < n; i++) {
+        const x = d[2 * i], y = d[2 * i + 1];
+        if (!ok(x, y)) continue;
+        const X = sx(x), Y = sy(y), s = 6;
+        ctx.beginPath();
+        ctx.moveTo(X - s, Y - s); ctx.lineTo(X + s, Y + s);
+        ctx.moveTo(X - s, Y + s); ctx.lineTo(X + s, Y - s);
+        ctx.lineWidth = 5;
+        ctx.strokeStyle = theme.bg;
+        ctx.stroke();
+        ctx.lineWidth = 2.5;
+        ctx.strokeStyle = col;
+        ctx.stroke();
+      }
+    }
+    ctx.globalAlpha = 1;
+    ctx.setLineDash([]);
+  }
+  ctx.restore();
+
+  // Frame, tick labels, axis labels, title.
+  ctx.strokeStyle = theme.muted;
+  ctx.lineWidth = 1;
+  ctx.strokeRect(L + 0.5, T + 0.5, pw - 1, ph - 1);
+  ctx.fillStyle = theme.muted;
+  ctx.font = `${small ? 10 : 11}px ${theme.font}`;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  const xstep = xt.length > 1 ? xt[1] - xt[0] : 1, ystep = yt.length > 1 ? yt[1] - yt[0] : 1;
+  let lastRight = -Infinity;
+  for (const v of xt) {
+    const s = tickLabel(v, logX, xstep), X = gx(v), wdt = ctx.measureText(s).width;
+    if (X - wdt / 2 < lastRight + 4) continue; // never let labels overlap
+    ctx.fillText(s, Math.min(Math.max(X, L + wdt / 2), L + pw - wdt / 2), T + ph + 4);
+    lastRight = X + wdt / 2;
+  }
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (const v of yt) ctx.fillText(tickLabel(v, logY, ystep), L - 5, Math.min(Math.max(gy(v), T + 5), T + ph - 5));
+  ctx.fillStyle = theme.ink;
+  ctx.font = `${small ? 11 : 12}px ${theme.font}`;
+  if (decl.xlabel) {
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'bottom';
+    ctx.fillText(decl.xlabel + (logX ? ' (log)' : ''), L + pw / 2, H - 2);
+  }
+  if (decl.ylabel) {
+    ctx.save();
+    ctx.translate(11, T + ph / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(decl.ylabel + (logY ? ' (log)' : ''), 0, 0);
+    ctx.restore();
+  }
+  if (decl.title) {
+    ctx.font = `600 ${small ? 12 : 13}px ${theme.font}`;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
+    ctx.fillText(decl.title, L, T - 8, pw);
+  }
+
+  // Readouts placed in the panel (top left) and the legend (top right).
+  const lines = [];
+  for (const { decl: v, st } of views) {
+    if (st.hidden) continue;
+    if (v.kind === 'text' && st.text) lines.push(st.text);
+    if (v.kind === 'scalar') lines.push(`${v.label} ${formatReadout(st.value, FLAG(v, 'int'))}`);
+  }
+  ctx.font = `${small ? 10.5 : 11.5}px ${theme.font}`;
+  if (lines.length) box(ctx, theme, L + 6, T + 6, lines.map((s) => ({ text: s })), pw - 12);
+  const legend = views.filter(({ decl: v, st }) => FLAG(v, 'legend') && !st.hidden && v.label)
+    .map(({ decl: v }) => ({ text: v.label, color: theme.palette[((v.color % 8) + 8) % 8], kind: v.kind, dashed: FLAG(v, 'dashed') }));
+  if (legend.length) {
+    const wmax = Math.max(...legend.map((e) => ctx.measureText(e.text).width)) + 30;
+    box(ctx, theme, L + pw - 6 - Math.min(wmax, pw - 12), T + 6 + (lines.length ? lines.length * 16 + 10 : 0), legend, pw - 12);
+  }
+
+  return {
+    plot: { L, T, pw, ph },
+    toData(px, py) {
+      let x = xr[0] + (px - L) / ax, y = yr[0] + (T + ph - py) / ay;
+      if (logX) x = Math.pow(10, x);
+      if (logY) y = Math.pow(10, y);
+      return [x, y];
+    },
+    inside: (px, py) => px >= L && px <= L + pw && py >= T && py <= T + ph,
+    span: [xr[1] - xr[0], yr[1] - yr[0]],
+  };
+}
+
+// A translucent box of lines at (x, y); legend entries carry a colour sample.
+function box(ctx, theme, x, y, entries, maxW) {
+  const lh = 16, pad = 5;
+  const sample = entries.some((e) => e.color) ? 22 : 0;
+  const w = Math.min(maxW, Math.max(...entries.map((e) => ctx.measureText(e.text).width)) + sample + 2 * pad);
+  ctx.fillStyle = theme.bg;
+  ctx.globalAlpha = 0.85;
+  ctx.fillRect(x, y, w, entries.length * lh + 2 * pad - 4);
+  ctx.globalAlpha = 1;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'middle';
+  entries.forEach((e, k) => {
+    const cy = y + pad + k * lh + 6;
+    if (e.color) {
+      ctx.strokeStyle = e.color;
+      ctx.fillStyle = e.color;
+      ctx.lineWidth = 2.5;
+      ctx.setLineDash(e.dashed ? [4, 3] : []);
+      if (e.kind === 'points' || e.kind === 'markers') {
+        ctx.beginPath(); ctx.arc(x + pad + 8, cy, 3.5, 0, 2 * Math.PI); ctx.fill();
+      } else {
+        ctx.beginPath(); ctx.moveTo(x + pad, cy); ctx.lineTo(x + pad + 16, cy); ctx.stroke();
+      }
+      ctx.setLineDash([]);
+    }
+    ctx.fillStyle = theme.ink;
+    ctx.fillText(e.text, x + pad + sample, cy, w - sample - 2 * pad);
+  });
+}
+
+// OffscreenCanvas where there is one, a detached <canvas> elsewhere: both work with drawImage.
+function makeCanvas(w, h) {
+  if (typeof OffscreenCanvas !== 'undefined') return new OffscreenCanvas(w, h);
+  const c = document.createElement('canvas');
+  c.width = w;
+  c.height = h;
+  return c;
+}

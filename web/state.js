@@ -1,0 +1,202 @@
+// state.js: a widget's parameters, seed and step as they travel in the URL hash, and the rules
+// that keep whatever a link carries inside what the module declares. Pure functions, no DOM, so
+// node --test checks them directly (tests/web/state.test.mjs).
+//
+// Hash format: #<id>.<name>=<value>&<id>.seed=<seed>&<id>.t=<step>, one pair per setting, for any
+// number of widgets on a page. Values are numbers, or a choice's key. Anything a link carries is
+// parsed defensively: a pair that does not decode, names no widget or no parameter, or holds a
+// value that is not a number is refused; a number outside its range is clamped. Each refusal or
+// clamp comes back as a notice the widget shows, written without echoing the raw value (a link
+// is untrusted text).
+
+export const SEED_MAX = 4294967295; // seeds are 32-bit: short in a URL, plenty for a book
+export const T_MAX = 100000;        // a link cannot ask for an unbounded replay
+
+// A number as a link or a form writes it: optional sign, digits, optional fraction and exponent.
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+export function parseNumber(text) {
+  if (typeof text !== 'string' || text.length > 64 || !NUMBER.test(text.trim())) return NaN;
+  return Number(text.trim());
+}
+
+// The same rule as mlm_param_clamp in engine/core/mlm.c: into [min, max], onto the control's
+// grid (measured from min) for linear floats, rounded for int, choice and bool.
+export function clampParam(p, v) {
+  if (!Number.isFinite(v)) v = p.def;
+  v = Math.min(p.max, Math.max(p.min, v));
+  if (p.kind !== 'float') {
+    v = Math.floor(v + 0.5);
+    if (p.kind === 'bool') v = v !== 0 ? 1 : 0;
+    if (p.kind === 'choice') v = Math.min(p.choices.length - 1, Math.max(0, v));
+  } else if (p.step > 0 && !p.log) {
+    v = p.min + Math.floor((v - p.min) / p.step + 0.5) * p.step;
+    // Three digits finer than the step, as in C: a URL says -1.7, not -1.6999999999999997.
+    let scale = 1000;
+    for (let s = p.step; s < 1 && scale < 1e15; s *= 10) scale *= 10;
+    v = Math.floor(v * scale + 0.5) / scale;
+    v = Math.min(p.max, Math.max(p.min, v));
+  }
+  return v;
+}
+
+// Shortest text that reads back as the same float64 value: 0.1, not 0.1000000000000000055.
+export function formatValue(v) {
+  for (let d = 1; d <= 17; d++) {
+    const s = Number(v.toPrecision(d));
+    if (s === v) return String(s);
+  }
+  return String(v);
+}
+
+// A parameter's value as it appears in a URL: a choice by its key, a switch as 0/1.
+export function encodeParam(p, v) {
+  if (p.kind === 'choice') return p.choices[v] ? p.choices[v][0] : String(v);
+  return formatValue(v);
+}
+
+// Read one parameter from URL text. Returns { value } or { refused: 'why' }; value is clamped,
+// and { clamped: true } is set when clamping changed it.
+export function decodeParam(p, text) {
+  if (p.kind === 'choice') {
+    const k = p.choices.findIndex(([key]) => key === text);
+    if (k >= 0) return { value: k };
+    const n = parseNumber(text);
+    if (Number.isInteger(n) && n >= 0 && n < p.choices.length) return { value: n };
+    return { refused: `is not one of its choices (${p.choices.map(([key]) => key).join(', ')})` };
+  }
+  if (p.kind === 'bool') {
+    if (text === '1' || text === 'true') return { value: 1 };
+    if (text === '0' || text === 'false') return { value: 0 };
+    return { refused: 'is not a switch value (0 or 1)' };
+  }
+  const n = parseNumber(text);
+  if (Number.isNaN(n)) return { refused: 'is not a number' };
+  if (!Number.isFinite(n)) return { refused: 'is too large to use' };
+  const v = clampParam(p, n);
+  const clamped = !(Math.abs(v - n) <= 1e-12 * Math.max(1, Math.abs(n)));
+  return { value: v, clamped };
+}
+
+export function decodeSeed(text) {
+  const n = parseNumber(text);
+  if (!Number.isInteger(n) || n < 0) return { refused: 'is not a whole number from 0 up' };
+  if (n > SEED_MAX) return { value: SEED_MAX, clamped: true };
+  return { value: n };
+}
+
+export function decodeStep(text) {
+  const n = parseNumber(text);
+  if (!Number.isInteger(n) || n < 0) return { refused: 'is not a step number' };
+  if (n > T_MAX) return { value: T_MAX, clamped: true };
+  return { value: n };
+}
+
+// Split a location.hash into [id, name, value] triples. Pairs that do not decode or have no
+// "id.name" key are skipped; the order of the rest is kept.
+export function parseHash(hash) {
+  const out = [];
+  const text = String(hash || '').replace(/^#/, '');
+  if (!text || text.length > 100000) return out;
+  for (const pair of text.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    let key, value;
+    try {
+      key = decodeURIComponent(pair.slice(0, eq));
+      value = decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
+    } catch {
+      continue; // broken percent-encoding
+    }
+    const dot = key.indexOf('.');
+    if (dot <= 0 || dot === key.length - 1) continue;
+    out.push([key.slice(0, dot), key.slice(dot + 1), value]);
+  }
+  return out;
+}
+
+// The settings a hash holds for widget `id` with declared `params`. Returns
+// { params: {index: value}, seed, t, notices: [text] }; absent settings are left undefined.
+export function readWidgetState(hash, id, params) {
+  const st = { params: {}, seed: undefined, t: undefined, notices: [] };
+  const say = (name, r) => {
+    if (r.refused) st.notices.push(`The link's value for “${name}” ${r.refused}, so it was ignored.`);
+    else if (r.clamped) st.notices.push(`The link's value for “${name}” was outside its range and was clamped to ${formatValue(r.value)}.`);
+  };
+  for (const [wid, name, value] of parseHash(hash)) {
+    if (wid !== id) continue;
+    if (name === 'seed') {
+      const r = decodeSeed(value);
+      say('seed', r);
+      if (!r.refused) st.seed = r.value;
+    } else if (name === 't') {
+      const r = decodeStep(value);
+      say('step', r);
+      if (!r.refused) st.t = r.value;
+    } else {
+      const i = params.findIndex((p) => p.name === name);
+      if (i < 0) {
+        st.notices.push(`The link sets “${name.slice(0, 40)}”, which this widget does not have, so it was ignored.`);
+        continue;
+      }
+      const r = decodeParam(params[i], value);
+      say(params[i].label || name, r);
+      if (!r.refused) st.params[i] = r.value;
+    }
+  }
+  return st;
+}
+
+// A new hash with widget `id`'s pairs replaced by `pairs` ([name, text] list); other widgets'
+// pairs are kept as they were, in order.
+export function writeWidgetState(hash, id, pairs) {
+  const keep = String(hash || '').replace(/^#/, '').split('&').filter((pair) => {
+    if (!pair) return false;
+    const eq = pair.indexOf('=');
+    let key;
+    try { key = decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq)); } catch { return false; }
+    return !key.startsWith(id + '.');
+  });
+  const mine = pairs.map(([name, text]) => `${encodeURIComponent(id)}.${encodeURIComponent(name)}=${encodeURIComponent(text)}`);
+  const all = [...keep, ...mine];
+  return all.length ? '#' + all.join('&') : '';
+}
+
+// The pairs that describe a widget's state: parameters that differ from the chapter's defaults,
+// the seed when it is not the default, and the step when there is one to return to.
+export function statePairs(params, values, seed, defaultSeed, t) {
+  const pairs = [];
+  params.forEach((p, i) => {
+    if (values[i] !== p.def) pairs.push([p.name, encodeParam(p, values[i])]);
+  });
+  if (seed !== defaultSeed) pairs.push(['seed', String(seed)]);
+  if (t > 0) pairs.push(['t', String(t)]);
+  return pairs;
+}
+
+// Position of value v on a slider of `ticks` steps for a log-scale parameter, and back.
+export function logPosition(p, v, ticks = 1000) {
+  const a = Math.log(p.min), b = Math.log(p.max);
+  return Math.round(((Math.log(Math.max(p.min, v)) - a) / (b - a)) * ticks);
+}
+
+export function logValue(p, pos, ticks = 1000) {
+  const a = Math.log(p.min), b = Math.log(p.max);
+  const v = Math.exp(a + (b - a) * (pos / ticks));
+  // Three significant digits: a slider cannot place a value more finely than that.
+  return clampParam(p, Number(v.toPrecision(3)));
+}
+
+// Numbers as the widget shows them: 4 significant digits, no exponent for ordinary sizes.
+export function formatReadout(v, integer = false) {
+  if (!Number.isFinite(v)) return '—';
+  if (integer) return Math.round(v).toLocaleString('en-US');
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) {
+    const [m, e] = v.toExponential(2).split('e');
+    return `${m}×10${[...String(Number(e))].map((c) => SUPERSCRIPT[c]).join('')}`;
+  }
+  return String(Number(v.toPrecision(4)));
+}
+
+const SUPERSCRIPT = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
