@@ -117,6 +117,11 @@ build/test/test_%: tests/engine/test_%.c engine/%.c tests/engine/check.h $(wildc
 	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< \
 		$(CORE_LIB) engine/core/manifest.c -lm -o $@
 
+# Tests of shared core code (engine/core/x.c) include that file instead of a module.
+build/test/test_%: tests/engine/test_%.c engine/core/%.c tests/engine/check.h $(wildcard engine/core/*.c) $(CORE_H) | build/test
+	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< \
+		$(filter-out engine/core/$*.c,$(CORE_LIB)) engine/core/manifest.c -lm -o $@
+
 # ---- wasm ----
 
 build/wasm/%.mjs: engine/%.c $(wildcard engine/core/*.c) $(CORE_H) | build/wasm

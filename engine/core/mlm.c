@@ -3,6 +3,8 @@
  * contract; this file holds no algorithm. */
 #include "mlm.h"
 
+#include "detmath.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,11 +47,12 @@ uint32_t mlm_rng_below(mlm_rng *r, uint32_t n) {
 }
 
 double mlm_rng_normal(mlm_rng *r) {
-    /* The polar method needs only sqrt and log, which wasm and native agree on bit for bit. */
+    /* The polar method needs only sqrt and log; mlm_log (detmath.h) is the same bit for bit in
+       wasm and natively, which the C library's log is not. */
     for (;;) {
         double u = 2.0 * mlm_rng_uniform(r) - 1.0, v = 2.0 * mlm_rng_uniform(r) - 1.0;
         double s = u * u + v * v;
-        if (s > 0.0 && s < 1.0) return u * sqrt(-2.0 * log(s) / s);
+        if (s > 0.0 && s < 1.0) return u * sqrt(-2.0 * mlm_log(s) / s);
     }
 }
 

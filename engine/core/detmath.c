@@ -1,0 +1,165 @@
+/* detmath.c: the deterministic elementary functions of detmath.h. Each reduces its argument
+ * with exact or nearly exact steps (Cody and Waite's split constants, frexp/ldexp), evaluates a
+ * short series on a small interval, and scales back. Series are truncated where the next term is
+ * below 2^-60 of the result, and evaluated in Horner form. */
+#include "detmath.h"
+
+#include <math.h>
+
+/* ln 2 split so that k * LN2_HI is exact for |k| < 2^11. */
+#define LN2_HI 6.93147180369123816490e-01
+#define LN2_LO 1.90821492927058770002e-10
+#define INV_LN2 1.44269504088896338700e+00
+/* pi / 2 in three parts of 33 bits each: k * part is exact for |k| < 2^20. */
+#define PIO2_1 1.57079632673412561417e+00
+#define PIO2_2 6.07710050650619224932e-11
+#define PIO2_3 2.02226624879595063154e-21
+#define INV_PIO2 6.36619772367581382433e-01
+#define INV_LN10 4.34294481903251827651e-01
+
+/* e^r for |r| <= ln(2)/2: Taylor series to r^14 (the next term is below 2^-60). */
+static double exp_small(double r) {
+    double p = 1.0 / 87178291200.0; /* 1/14! */
+    static const double inv_fact[14] = {
+        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
+        1.0 / 40320.0,      1.0 / 5040.0,      1.0 / 720.0,      1.0 / 120.0,     1.0 / 24.0,
+        1.0 / 6.0,          0.5,               1.0,              1.0};
+    for (int i = 0; i < 14; i++) p = p * r + inv_fact[i];
+    return p;
+}
+
+double mlm_exp(double x) {
+    if (x != x) return x;
+    if (x > 709.782712893384) return INFINITY;
+    if (x < -745.1332191019412) return 0.0;
+    double k = floor(x * INV_LN2 + 0.5);
+    double r = (x - k * LN2_HI) - k * LN2_LO;
+    return ldexp(exp_small(r), (int)k);
+}
+
+double mlm_expm1(double x) {
+    if (fabs(x) >= 0.5) return mlm_exp(x) - 1.0;
+    /* x + x^2/2! + ... + x^18/18!: no cancellation near 0 (the next term is below 2^-60) */
+    static const double inv_fact[18] = {
+        1.0 / 6402373705728000.0, 1.0 / 355687428096000.0, 1.0 / 20922789888000.0,
+        1.0 / 1307674368000.0,    1.0 / 87178291200.0,     1.0 / 6227020800.0,
+        1.0 / 479001600.0,        1.0 / 39916800.0,        1.0 / 3628800.0,
+        1.0 / 362880.0,           1.0 / 40320.0,           1.0 / 5040.0,
+        1.0 / 720.0,              1.0 / 120.0,             1.0 / 24.0,
+        1.0 / 6.0,                0.5,                     1.0};
+    double p = 0.0;
+    for (int i = 0; i < 18; i++) p = p * x + inv_fact[i];
+    return p * x;
+}
+
+/* log(m) for m in [sqrt(1/2), sqrt(2)): 2 atanh(s) with s = (m - 1) / (m + 1), |s| < 0.1716,
+   as 2 (s + s^3/3 + ... + s^23/23). */
+static double log_small(double m) {
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s;
+    double p = 1.0 / 23.0;
+    for (int n = 21; n >= 1; n -= 2) p = p * s2 + 1.0 / n;
+    return 2.0 * s * p;
+}
+
+double mlm_log(double x) {
+    if (x != x || x == INFINITY) return x;
+    if (x < 0) return NAN;
+    if (x == 0) return -INFINITY;
+    int e;
+    double m = frexp(x, &e); /* x = m 2^e, m in [0.5, 1) */
+    if (m < 0.70710678118654752440) {
+        m *= 2.0;
+        e -= 1;
+    }
+    return e * LN2_HI + (log_small(m) + e * LN2_LO);
+}
+
+double mlm_log1p(double x) {
+    if (x != x) return x;
+    if (fabs(x) < 0.25) {
+        /* 2 atanh(x / (2 + x)) keeps the precision of a small x */
+        double s = x / (2.0 + x), s2 = s * s;
+        double p = 1.0 / 29.0;
+        for (int n = 27; n >= 1; n -= 2) p = p * s2 + 1.0 / n;
+        return 2.0 * s * p;
+    }
+    return mlm_log(1.0 + x);
+}
+
+double mlm_log10(double x) { return mlm_log(x) * INV_LN10; }
+
+/* sin r and cos r for |r| <= pi/4 (plus a little): Taylor series to r^19 and r^20. */
+static double sin_small(double r) {
+    double r2 = r * r, p = -1.0 / 121645100408832000.0; /* -1/19! */
+    static const double c[9] = {1.0 / 355687428096000.0, -1.0 / 1307674368000.0, 1.0 / 6227020800.0,
+                                -1.0 / 39916800.0,        1.0 / 362880.0,        -1.0 / 5040.0,
+                                1.0 / 120.0,              -1.0 / 6.0,            1.0};
+    for (int i = 0; i < 9; i++) p = p * r2 + c[i];
+    return p * r;
+}
+
+static double cos_small(double r) {
+    double r2 = r * r, p = 1.0 / 2432902008176640000.0; /* 1/20! */
+    static const double c[10] = {-1.0 / 6402373705728000.0, 1.0 / 20922789888000.0, -1.0 / 87178291200.0,
+                                 1.0 / 479001600.0,          -1.0 / 3628800.0,      1.0 / 40320.0,
+                                 -1.0 / 720.0,               1.0 / 24.0,            -0.5,
+                                 1.0};
+    for (int i = 0; i < 10; i++) p = p * r2 + c[i];
+    return p;
+}
+
+/* x = k pi/2 + r with |r| <= pi/4; returns r and sets *q = k mod 4. */
+static double reduce_pio2(double x, int *q) {
+    double k = floor(x * INV_PIO2 + 0.5);
+    double r = ((x - k * PIO2_1) - k * PIO2_2) - k * PIO2_3;
+    double km = k - 4.0 * floor(k / 4.0);
+    *q = (int)km;
+    return r;
+}
+
+double mlm_sin(double x) {
+    if (x != x || x == INFINITY || x == -INFINITY) return NAN;
+    int q;
+    double r = reduce_pio2(x, &q);
+    switch (q) {
+    case 0: return sin_small(r);
+    case 1: return cos_small(r);
+    case 2: return -sin_small(r);
+    default: return -cos_small(r);
+    }
+}
+
+double mlm_cos(double x) {
+    if (x != x || x == INFINITY || x == -INFINITY) return NAN;
+    int q;
+    double r = reduce_pio2(x, &q);
+    switch (q) {
+    case 0: return cos_small(r);
+    case 1: return -sin_small(r);
+    case 2: return -cos_small(r);
+    default: return sin_small(r);
+    }
+}
+
+double mlm_tanh(double x) {
+    if (x != x) return x;
+    double a = fabs(x);
+    if (a > 22.0) return x > 0 ? 1.0 : -1.0; /* tanh(22) rounds to 1 */
+    double t = mlm_expm1(2.0 * a);
+    double y = t / (t + 2.0);
+    return x < 0 ? -y : y;
+}
+
+double mlm_sigmoid(double x) {
+    if (x != x) return x;
+    if (x >= 0) return 1.0 / (1.0 + mlm_exp(-x));
+    double e = mlm_exp(x);
+    return e / (1.0 + e);
+}
+
+double mlm_pow(double x, double y) {
+    if (y == 0) return 1.0;
+    if (x == 0) return y > 0 ? 0.0 : INFINITY;
+    if (x < 0 || x != x || y != y) return NAN;
+    return mlm_exp(y * mlm_log(x));
+}
