@@ -57,8 +57,7 @@ node_modules/katex:
 # Build and serve the book at http://127.0.0.1:$(PORT) (Ctrl-C stops it).
 serve: setup
 	@$(MAKE) --no-print-directory site
-	@echo "Serving the book at http://127.0.0.1:$(PORT)/"
-	@python3 -m http.server --bind 127.0.0.1 --directory site $(PORT)
+	@python3 scripts/serve.py --port $(PORT) --dir site
 
 # Every test: engine (ASan+UBSan), generator, runtime logic and wasm/native parity, browser.
 test: setup

@@ -104,14 +104,20 @@ async function benchBrowser() {
           await settle(300);
           const bytes = { html: 0, js: 0, wasm: 0, css: 0, katex_css: 0, katex_fonts: 0, other: 0 };
           let total = 0, requests = 0;
+          let transfer = 0, transferNoFonts = 0;
           for (const r of page.responses) {
             const body = await r.body().catch(() => null);
             const n = body ? body.length : 0;
             bytes[kindOf(r.url())] += n;
             total += n;
             requests++;
+            // What crossed the wire: headers plus the (compressed) body.
+            const sz = await r.request().sizes().catch(() => null);
+            const t = sz ? sz.responseBodySize + sz.responseHeadersSize : n;
+            transfer += t;
+            if (kindOf(r.url()) !== 'katex_fonts') transferNoFonts += t;
           }
-          results.pages.push({ page: name, requests, total, ...bytes, issues: page.issues.length });
+          results.pages.push({ page: name, requests, total, transfer, transfer_without_fonts: transferNoFonts, ...bytes, issues: page.issues.length });
         } finally { await page.close(); }
       });
 
@@ -177,9 +183,9 @@ async function benchBrowser() {
     ['widget', 'first frame ms', 'frames', 'median ms', 'p95 ms', 'rAF gap ms', 'steps/frame', 'status'],
     results.widgets.map((r) => [`${r.page.replace(/\.html$/, '')} ${r.widget}`, fmt(r.first_frame_ms, 0), r.frames,
       fmt(r.frame_ms_median, 2), fmt(r.frame_ms_p95, 2), fmt(r.raf_interval_ms_median, 1), fmt(r.steps_per_frame, 2), r.status_after]));
-  table('page weight, KB (bodies as served; KaTeX listed apart)',
-    ['page', 'requests', 'total', 'html', 'js', 'wasm', 'css', 'katex css', 'katex fonts', 'other'],
-    results.pages.map((r) => [r.page, r.requests, kb(r.total), kb(r.html), kb(r.js), kb(r.wasm), kb(r.css), kb(r.katex_css), kb(r.katex_fonts), kb(r.other)]));
+  table('page weight, KB (transferred, gzip as scripts/serve.py sends it; then decoded sizes by kind, KaTeX apart)',
+    ['page', 'requests', 'transfer', 'w/o fonts', 'decoded', 'html', 'js', 'wasm', 'css', 'katex css', 'katex fonts', 'other'],
+    results.pages.map((r) => [r.page, r.requests, kb(r.transfer), kb(r.transfer_without_fonts), kb(r.total), kb(r.html), kb(r.js), kb(r.wasm), kb(r.css), kb(r.katex_css), kb(r.katex_fonts), kb(r.other)]));
 }
 
 // ---- (d) modules: native and wasm steps per second ----

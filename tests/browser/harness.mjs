@@ -1,5 +1,5 @@
 // harness.mjs: what every browser test shares. It serves the built site/ on 127.0.0.1 with
-// Python's http.server (stopped by its own process id), drives Debian's Chromium through
+// scripts/serve.py (stopped by its own process id), drives Debian's Chromium through
 // playwright-core, records everything that can go wrong on a page (console errors and warnings,
 // uncaught exceptions, failed or refused requests, requests to any other host, dialogs), and
 // knows the widget runtime's contract in one place (the selectors below), so that when the
@@ -88,7 +88,9 @@ export async function startServer() {
     throw new Error(`${siteDir}/index.html is missing: run make site first`);
   }
   const port = await freePort();
-  const child = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', String(port), '--directory', siteDir],
+  // The book's own server (gzip, as a real host would): what `make serve` runs.
+  const serve = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/serve.py');
+  const child = spawn('python3', [serve, '--port', String(port), '--dir', siteDir],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
