@@ -512,6 +512,7 @@ const mlm_module mlm_module_linear_regression = {
     .state_bytes = LINREG_STATE_BYTES,
     .const_bytes = LINREG_CONST_BYTES,
     .speed = 15,
+    .random = 1,
     .create = linreg_create,
     .step = linreg_step,
     .draw = linreg_draw,

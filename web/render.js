@@ -255,8 +255,8 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   }
 
   // Grid lines at the ticks.
-  const xt = logX ? logTicks(xr[0], xr[1]) : linearTicks(xr[0], xr[1], Math.max(2, Math.floor(pw / 70)));
-  const yt = logY ? logTicks(yr[0], yr[1]) : linearTicks(yr[0], yr[1], Math.max(2, Math.floor(ph / 45)));
+  const xt = logX ? logTicks(xr[0], xr[1]) : linearTicks(xr[0], xr[1], Math.max(3, Math.floor(pw / 60)));
+  const yt = logY ? logTicks(yr[0], yr[1]) : linearTicks(yr[0], yr[1], Math.max(3, Math.floor(ph / 45)));
   const gx = (v) => L + (v - xr[0]) * ax, gy = (v) => T + ph - (v - yr[0]) * ay;
   ctx.strokeStyle = theme.grid;
   ctx.lineWidth = 1;

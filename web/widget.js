@@ -102,9 +102,14 @@ export class Widget {
     this.seedInput = el('input', { type: 'number', name: 'seed', id: `${base}-seed`, min: 0, max: SEED_MAX, step: 1,
       inputmode: 'numeric', value: this.seed });
     this.seedBtn = el('button', { type: 'button', class: 'btn btn-small', text: 'New seed', title: 'Draw a new random seed and start again' });
-    grid.append(el('div', { class: 'control control-seed' },
-      el('label', { for: `${base}-seed`, text: 'Seed', title: 'Every random choice of the run comes from this number: the same seed gives the same run' }),
-      this.seedInput, this.seedBtn));
+    const random = m.random !== false;
+    const seedRow = el('div', { class: 'control control-seed' },
+      el('label', { for: `${base}-seed`, text: random ? 'Seed' : 'Seed (unused: this run has no randomness)',
+        title: random ? 'Every random choice of the run comes from this number: the same seed gives the same run'
+          : 'Nothing in this run is random: the same settings always give the same run' }),
+      this.seedInput, this.seedBtn);
+    if (!random) this.seedInput.disabled = this.seedBtn.disabled = true;
+    grid.append(seedRow);
 
     body.append(this.panelsEl, player, status, this.noticeEl, grid);
     this.bindEvents();

@@ -59,6 +59,7 @@ void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
     json_string(f, m->title);
     fprintf(f, ",\"speed\":");
     json_number(f, m->speed);
+    fprintf(f, ",\"random\":%s", m->random ? "true" : "false");
     fprintf(f, ",\"params\":[");
     for (int i = 0; i < m->n_params; i++) {
         const mlm_param *p = &m->params[i];

@@ -155,6 +155,8 @@ typedef struct mlm_module {
     size_t state_bytes;   /* upper bound on mlm_alloc() for any valid description */
     size_t const_bytes;   /* upper bound on mlm_alloc_const() */
     double speed;         /* steps per second the player runs at by default */
+    int random;           /* 1: a run draws from in->rng, so the seed changes it; 0: runs are
+                             deterministic and the widget shows the seed as unused */
 
     /* Build the module's state for in->desc (already clamped) and in->rng (already seeded).
        Allocate only with mlm_alloc / mlm_alloc_const. Return the state, or NULL after

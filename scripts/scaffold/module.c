@@ -114,6 +114,7 @@ const mlm_module mlm_module_@STEM@ = {
     .state_bytes = 16384,
     .const_bytes = 0,
     .speed = 5,
+    .random = 0, /* set to 1 once create or step draws from in->rng */
     .create = @STEM@_create,
     .step = @STEM@_step,
     .draw = @STEM@_draw,
