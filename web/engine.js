@@ -4,9 +4,12 @@
 // instance's memory block for checkpoints. Nothing here knows any particular module.
 
 // Byte layout of mlm_view_state and mlm_panel_state in wasm32: wasm.c asserts the same numbers.
-const VIEW_BYTES = 48;
+const VIEW_BYTES = 56;
 const PANEL_BYTES = 20;
-export const STRIDE = { points: 3, curve: 2, trail: 2, segments: 4, arrows: 4, markers: 2, field: 1 };
+// Floats per item by view kind (TILES add w*h per item); mlm_view_stride() in mlm.c says the same.
+export const STRIDE = { points: 3, curve: 2, trail: 2, segments: 4, arrows: 4, markers: 2, field: 1,
+  bars: 2, tiles: 3, edges: 5, nodes: 3, labels: 2 };
+export const stride = (kind, w, h) => (kind === 'tiles' ? 3 + w * h : STRIDE[kind] || 0);
 export const STATUS = ['running', 'converged', 'diverged'];
 
 const loaded = new Map(); // module name -> Promise of the Emscripten module object
@@ -35,7 +38,7 @@ export class Instance {
     if (M._mlm_js_n_params() !== manifest.params.length || M._mlm_js_n_views() !== manifest.views.length) {
       throw new Error('the page and the engine disagree about the module (rebuild the site)');
     }
-    this.views = manifest.views.map(() => ({ data: null, count: 0, w: 0, h: 0, version: 0, text: '', value: 0, hidden: false, x0: 0, x1: 0, y0: 0, y1: 0 }));
+    this.views = manifest.views.map(() => ({ data: null, count: 0, w: 0, h: 0, version: 0, text: '', value: 0, hidden: false, x0: 0, x1: 0, y0: 0, y1: 0, lo: 0, hi: 0 }));
     this.panels = manifest.panels.map(() => ({ x0: 0, x1: 1, y0: 0, y1: 1, hidden: false }));
   }
 
@@ -60,6 +63,7 @@ export class Instance {
   draw() {
     const M = this.M;
     M._mlm_js_draw(this.ptr);
+    const floats = this.manifest.views.map((v, k) => M._mlm_js_view_floats(this.ptr, k));
     const F = M.HEAPF32, I = M.HEAP32;
     let at = M._mlm_js_views(this.ptr) >> 2;
     this.manifest.views.forEach((v, k) => {
@@ -72,11 +76,12 @@ export class Instance {
       s.value = F[at + 6];
       s.hidden = I[at + 7] !== 0;
       s.x0 = F[at + 8]; s.x1 = F[at + 9]; s.y0 = F[at + 10]; s.y1 = F[at + 11];
-      const n = v.kind === 'field' ? s.w * s.h : s.count * (STRIDE[v.kind] || 0);
+      s.lo = F[at + 12]; s.hi = F[at + 13];
+      const n = floats[k];
       s.data = data && n > 0 ? F.subarray(data, data + n) : null;
-      if (v.kind === 'text') {
+      if (v.kind === 'text' || v.kind === 'labels') {
         const p = I[at + 5];
-        s.text = p ? M.UTF8ToString(p, 400) : '';
+        s.text = p ? M.UTF8ToString(p, 8000) : '';
       }
       at += VIEW_BYTES >> 2;
     });
@@ -87,6 +92,9 @@ export class Instance {
       at += PANEL_BYTES >> 2;
     }
   }
+
+  // Pointer input for a panel flagged "pointer" (kind: 0 down, 1 move, 2 up), data coordinates.
+  pointer(panel, kind, x, y) { this.M._mlm_js_pointer(this.ptr, panel, kind, x, y); }
 
   // The whole mutable state of the run, copied out of the heap (a checkpoint), and back.
   snapshot() {

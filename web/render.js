@@ -5,6 +5,7 @@
 // Fields are the expensive part: a heatmap image and contour paths are cached per field version
 // and plot geometry, so a frame that only moves a trail redraws only lines.
 
+import { STRIDE } from './engine.js';
 import { formatReadout } from './state.js';
 
 const FLAG = (v, f) => v.flags.includes(f);
@@ -92,12 +93,14 @@ function dataExtent(views, axis, log) {
       continue;
     }
     if (!d) continue;
-    const stride = { points: 3, curve: 2, trail: 2, markers: 2, segments: 4, arrows: 4 }[decl.kind];
-    if (!stride) continue;
+    const stride = decl.kind === 'tiles' ? 3 + st.w * st.h : STRIDE[decl.kind];
+    if (!stride || decl.kind === 'field') continue;
     for (let i = 0; i + stride <= d.length; i += stride) {
+      if (decl.kind === 'tiles') { take(d[i + axis] - d[i + 2] / 2); take(d[i + axis] + d[i + 2] / 2); continue; }
       take(d[i + axis]);
-      if (decl.kind === 'segments') take(d[i + 2 + axis]);
+      if (decl.kind === 'segments' || decl.kind === 'edges') take(d[i + 2 + axis]);
       if (decl.kind === 'arrows') take(d[i + axis] + d[i + 2 + axis]);
+      if (decl.kind === 'bars' && axis === 1) take(0);
     }
   }
   return lo <= hi ? [lo, hi] : null;
@@ -123,6 +126,30 @@ function colormap(t, out, k) {
   out[k + 1] = a[1] + (b[1] - a[1]) * f;
   out[k + 2] = a[2] + (b[2] - a[2]) * f;
 }
+
+// The colour of value v for a view: viridis (default), diverging (blue above 0, orange below)
+// or grey (paper to ink), over [lo, hi] (diverging: [-m, m]). Writes r, g, b into out[k..k+2].
+const PALE = [[247, 247, 247], [44, 47, 52]], BLUE = [0, 114, 178], ORANGE = [213, 94, 0];
+const PAPER = [[252, 252, 250], [24, 26, 29]], INK = [[24, 24, 24], [236, 236, 236]];
+function painter(flags, lo, hi, dark) {
+  const mix = (a, b, t, out, k) => {
+    out[k] = a[0] + (b[0] - a[0]) * t; out[k + 1] = a[1] + (b[1] - a[1]) * t; out[k + 2] = a[2] + (b[2] - a[2]) * t;
+  };
+  const d = dark ? 1 : 0;
+  if (flags.includes('diverging')) {
+    const m = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+    return (v, out, k) => {
+      const t = Math.max(-1, Math.min(1, v / m));
+      mix(PALE[d], t >= 0 ? BLUE : ORANGE, Math.abs(t), out, k);
+    };
+  }
+  const span = hi - lo || 1;
+  if (flags.includes('gray')) return (v, out, k) => mix(PAPER[d], INK[d], Math.max(0, Math.min(1, (v - lo) / span)), out, k);
+  const norm = normaliser(lo, hi, flags.includes('log_levels'));
+  return (v, out, k) => colormap(norm(v), out, k);
+}
+
+function css(rgb) { return `rgb(${rgb[0] | 0},${rgb[1] | 0},${rgb[2] | 0})`; }
 
 function fieldRange(d) {
   let lo = Infinity, hi = -Infinity;
@@ -195,7 +222,8 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   const flags = decl.flags;
   const logX = flags.includes('log_x'), logY = flags.includes('log_y');
   const small = W < 300;
-  const L = small ? 40 : 48, R = 10, T = decl.title ? 24 : 8, B = decl.xlabel ? 36 : 22;
+  const bare = flags.includes('noaxes');
+  const L = bare ? 6 : small ? 40 : 48, R = bare ? 6 : 10, T = decl.title ? 24 : 8, B = bare ? 6 : decl.xlabel ? 36 : 22;
   const pw = Math.max(10, W - L - R), ph = Math.max(10, H - T - B);
 
   // Ranges: the module's, unless the axis is automatic or the module left it empty.
@@ -229,9 +257,9 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   for (const { decl: v, st } of fields) {
     if (!FLAG(v, 'heatmap')) continue;
     const c = (cache[v.name] ||= {});
-    if (c.imgVersion !== st.version || c.imgW !== st.w || c.imgH !== st.h || !c.img) {
-      const [lo, hi] = fieldRange(st.data);
-      const norm = normaliser(lo, hi, FLAG(v, 'log_levels'));
+    if (c.imgVersion !== st.version || c.imgW !== st.w || c.imgH !== st.h || c.imgDark !== theme.dark || !c.img) {
+      const [lo, hi] = st.hi > st.lo ? [st.lo, st.hi] : fieldRange(st.data);
+      const paint = painter(v.flags, lo, hi, theme.dark);
       const img = c.img && c.imgW === st.w && c.imgH === st.h ? c.img : makeCanvas(st.w, st.h);
       const g = img.getContext('2d');
       const id = g.createImageData(st.w, st.h);
@@ -240,13 +268,14 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
         const k = ((st.h - 1 - j) * st.w + i) * 4;
         const val = st.data[j * st.w + i];
         if (!Number.isFinite(val)) { id.data[k + 3] = 0; continue; }
-        colormap(norm(val), rgb, 0);
+        paint(val, rgb, 0);
         id.data[k] = rgb[0]; id.data[k + 1] = rgb[1]; id.data[k + 2] = rgb[2]; id.data[k + 3] = 255;
       }
       g.putImageData(id, 0, 0);
-      Object.assign(c, { img, imgVersion: st.version, imgW: st.w, imgH: st.h });
+      Object.assign(c, { img, imgVersion: st.version, imgW: st.w, imgH: st.h, imgDark: theme.dark });
     }
-    ctx.globalAlpha = FLAG(v, 'faint') ? 0.35 : theme.dark ? 0.55 : 0.42;
+    const plain = !FLAG(v, 'diverging') && !FLAG(v, 'gray');
+    ctx.globalAlpha = FLAG(v, 'faint') ? 0.35 : !plain ? 0.9 : theme.dark ? 0.55 : 0.42;
     ctx.imageSmoothingEnabled = true;
     const x0 = sx(st.x0), x1 = sx(st.x1), y0 = sy(st.y0), y1 = sy(st.y1);
     const dx = (x1 - x0) / (st.w - 1) / 2, dy = (y0 - y1) / (st.h - 1) / 2;
@@ -258,12 +287,14 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   const xt = logX ? logTicks(xr[0], xr[1]) : linearTicks(xr[0], xr[1], Math.max(3, Math.floor(pw / 60)));
   const yt = logY ? logTicks(yr[0], yr[1]) : linearTicks(yr[0], yr[1], Math.max(3, Math.floor(ph / 45)));
   const gx = (v) => L + (v - xr[0]) * ax, gy = (v) => T + ph - (v - yr[0]) * ay;
-  ctx.strokeStyle = theme.grid;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  for (const v of xt) { const p = Math.round(gx(v)) + 0.5; ctx.moveTo(p, T); ctx.lineTo(p, T + ph); }
-  for (const v of yt) { const p = Math.round(gy(v)) + 0.5; ctx.moveTo(L, p); ctx.lineTo(L + pw, p); }
-  ctx.stroke();
+  if (!bare) {
+    ctx.strokeStyle = theme.grid;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (const v of xt) { const p = Math.round(gx(v)) + 0.5; ctx.moveTo(p, T); ctx.lineTo(p, T + ph); }
+    for (const v of yt) { const p = Math.round(gy(v)) + 0.5; ctx.moveTo(L, p); ctx.lineTo(L + pw, p); }
+    ctx.stroke();
+  }
 
   for (const { decl: v, st } of fields) {
     if (!FLAG(v, 'contour')) continue;
@@ -285,8 +316,14 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     ctx.globalAlpha = 1;
   }
 
+  // Small images: each tile a w x h grid drawn as a square in data units.
+  for (const { decl: v, st } of views) {
+    if (v.kind !== 'tiles' || st.hidden || !st.data || st.count <= 0 || st.w <= 0 || st.h <= 0) continue;
+    drawTiles(ctx, v, st, sx, sy, theme, cache);
+  }
+
   // Lines and marks, in the order that keeps the subject on top.
-  const order = ['segments', 'curve', 'trail', 'arrows', 'points', 'markers'];
+  const order = ['segments', 'edges', 'bars', 'curve', 'trail', 'arrows', 'nodes', 'points', 'markers'];
   const drawable = views.filter(({ decl: v, st }) => order.includes(v.kind) && !st.hidden && st.data && st.count > 0)
     .sort((a, b) => order.indexOf(a.decl.kind) - order.indexOf(b.decl.kind));
   for (const { decl: v, st } of drawable) {
@@ -357,6 +394,57 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
         ctx.lineTo(X1 - hl * (ux + 0.5 * uy), Y1 - hl * (uy - 0.5 * ux));
       }
       ctx.stroke();
+    } else if (v.kind === 'bars') {
+      let gap = Infinity;
+      for (let i = 1; i < n; i++) gap = Math.min(gap, Math.abs(d[2 * i] - d[2 * i - 2]));
+      const half = (Number.isFinite(gap) && gap > 0 ? gap : 1) * 0.4;
+      for (let i = 0; i < n; i++) {
+        const x = d[2 * i], y = d[2 * i + 1];
+        const base = logY ? Math.pow(10, yr[0]) : 0;
+        if (!ok(x, y) || !ok(x, base)) continue;
+        const X0 = sx(x - half), X1 = sx(x + half), Y0 = sy(base), Y1 = sy(y);
+        ctx.fillRect(Math.min(X0, X1), Math.min(Y0, Y1), Math.abs(X1 - X0), Math.abs(Y1 - Y0));
+      }
+    } else if (v.kind === 'edges') {
+      let m = st.hi > 0 ? st.hi : 0;
+      if (!m) for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(d[5 * i + 4]) || 0);
+      m = m || 1;
+      ctx.lineCap = 'round';
+      for (let i = 0; i < n; i++) {
+        const x0 = d[5 * i], y0 = d[5 * i + 1], x1 = d[5 * i + 2], y1 = d[5 * i + 3], w = d[5 * i + 4];
+        if (!ok(x0, y0) || !ok(x1, y1) || !Number.isFinite(w)) continue;
+        const t = Math.min(1, Math.abs(w) / m);
+        ctx.strokeStyle = css(w >= 0 ? BLUE : ORANGE);
+        ctx.globalAlpha = (FLAG(v, 'faint') ? 0.3 : 0.2) + 0.8 * t;
+        ctx.lineWidth = 0.6 + 4.4 * t;
+        ctx.beginPath();
+        ctx.moveTo(sx(x0), sy(y0));
+        ctx.lineTo(sx(x1), sy(y1));
+        ctx.stroke();
+      }
+      ctx.globalAlpha = 1;
+    } else if (v.kind === 'nodes') {
+      let lo = st.lo, hi = st.hi;
+      if (!(hi > lo)) {
+        lo = Infinity; hi = -Infinity;
+        for (let i = 0; i < n; i++) { const z = d[3 * i + 2]; if (Number.isFinite(z)) { lo = Math.min(lo, z); hi = Math.max(hi, z); } }
+        if (!(hi >= lo)) { lo = -1; hi = 1; }
+      }
+      const paint = painter(FLAG(v, 'gray') ? ['gray'] : ['diverging'], lo, hi, theme.dark);
+      const rgb = [0, 0, 0];
+      const r = Math.max(5, Math.min(13, Math.min(pw, ph) / 22));
+      ctx.lineWidth = 1.2;
+      for (let i = 0; i < n; i++) {
+        const x = d[3 * i], y = d[3 * i + 1], z = d[3 * i + 2];
+        if (!ok(x, y)) continue;
+        paint(Number.isFinite(z) ? z : 0, rgb, 0);
+        ctx.fillStyle = css(rgb);
+        ctx.beginPath();
+        ctx.arc(sx(x), sy(y), r, 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.strokeStyle = theme.ink;
+        ctx.stroke();
+      }
     } else if (v.kind === 'points') {
       const r = n > 400 ? 2.2 : n > 120 ? 3 : 4;
       ctx.lineWidth = 1;
@@ -390,42 +478,61 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     ctx.globalAlpha = 1;
     ctx.setLineDash([]);
   }
+  // Text at points: one line of the view's text per item.
+  for (const { decl: v, st } of views) {
+    if (v.kind !== 'labels' || st.hidden || !st.data || !st.text) continue;
+    const lines = st.text.split('\n');
+    ctx.font = `${small ? 10 : 11}px ${theme.font}`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = theme.bg;
+    ctx.fillStyle = v.color ? theme.palette[v.color % 8] : theme.ink;
+    for (let i = 0; i < st.count && i < lines.length; i++) {
+      const x = st.data[2 * i], y = st.data[2 * i + 1];
+      if (!ok(x, y) || !lines[i]) continue;
+      ctx.strokeText(lines[i], sx(x), sy(y));
+      ctx.fillText(lines[i], sx(x), sy(y));
+    }
+  }
   ctx.restore();
 
   // Frame, tick labels, axis labels, title.
-  ctx.strokeStyle = theme.muted;
-  ctx.lineWidth = 1;
-  ctx.strokeRect(L + 0.5, T + 0.5, pw - 1, ph - 1);
-  ctx.fillStyle = theme.muted;
-  ctx.font = `${small ? 10 : 11}px ${theme.font}`;
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'top';
-  const xstep = xt.length > 1 ? xt[1] - xt[0] : 1, ystep = yt.length > 1 ? yt[1] - yt[0] : 1;
-  let lastRight = -Infinity;
-  for (const v of xt) {
-    const s = tickLabel(v, logX, xstep), X = gx(v), wdt = ctx.measureText(s).width;
-    if (X - wdt / 2 < lastRight + 4) continue; // never let labels overlap
-    ctx.fillText(s, Math.min(Math.max(X, L + wdt / 2), L + pw - wdt / 2), T + ph + 4);
-    lastRight = X + wdt / 2;
-  }
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'middle';
-  for (const v of yt) ctx.fillText(tickLabel(v, logY, ystep), L - 5, Math.min(Math.max(gy(v), T + 5), T + ph - 5));
-  ctx.fillStyle = theme.ink;
-  ctx.font = `${small ? 11 : 12}px ${theme.font}`;
-  if (decl.xlabel) {
+  if (!bare) {
+    ctx.strokeStyle = theme.muted;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(L + 0.5, T + 0.5, pw - 1, ph - 1);
+    ctx.fillStyle = theme.muted;
+    ctx.font = `${small ? 10 : 11}px ${theme.font}`;
     ctx.textAlign = 'center';
-    ctx.textBaseline = 'bottom';
-    ctx.fillText(decl.xlabel + (logX ? ' (log)' : ''), L + pw / 2, H - 2);
-  }
-  if (decl.ylabel) {
-    ctx.save();
-    ctx.translate(11, T + ph / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    const xstep = xt.length > 1 ? xt[1] - xt[0] : 1, ystep = yt.length > 1 ? yt[1] - yt[0] : 1;
+    let lastRight = -Infinity;
+    for (const v of xt) {
+      const s = tickLabel(v, logX, xstep), X = gx(v), wdt = ctx.measureText(s).width;
+      if (X - wdt / 2 < lastRight + 4) continue; // never let labels overlap
+      ctx.fillText(s, Math.min(Math.max(X, L + wdt / 2), L + pw - wdt / 2), T + ph + 4);
+      lastRight = X + wdt / 2;
+    }
+    ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
-    ctx.fillText(decl.ylabel + (logY ? ' (log)' : ''), 0, 0);
-    ctx.restore();
+    for (const v of yt) ctx.fillText(tickLabel(v, logY, ystep), L - 5, Math.min(Math.max(gy(v), T + 5), T + ph - 5));
+    ctx.fillStyle = theme.ink;
+    ctx.font = `${small ? 11 : 12}px ${theme.font}`;
+    if (decl.xlabel) {
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(decl.xlabel + (logX ? ' (log)' : ''), L + pw / 2, H - 2);
+    }
+    if (decl.ylabel) {
+      ctx.save();
+      ctx.translate(11, T + ph / 2);
+      ctx.rotate(-Math.PI / 2);
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(decl.ylabel + (logY ? ' (log)' : ''), 0, 0);
+      ctx.restore();
+    }
   }
   if (decl.title) {
     ctx.font = `600 ${small ? 12 : 13}px ${theme.font}`;
@@ -461,6 +568,49 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     inside: (px, py) => px >= L && px <= L + pw && py >= T && py <= T + ph,
     span: [xr[1] - xr[0], yr[1] - yr[0]],
   };
+}
+
+// Tiles: each item is (cx, cy, size) then a w x h image, row 0 at the top. One scratch canvas of
+// w x h is reused for every tile; small images stay crisp (no smoothing), large ones smooth.
+function drawTiles(ctx, v, st, sx, sy, theme, cache) {
+  const { w, h, count, data } = st;
+  const stride = 3 + w * h;
+  const c = (cache[v.name] ||= {});
+  if (!c.tile || c.tileW !== w || c.tileH !== h) {
+    c.tile = makeCanvas(w, h);
+    c.tileW = w;
+    c.tileH = h;
+    c.pixels = c.tile.getContext('2d').createImageData(w, h);
+  }
+  const g = c.tile.getContext('2d');
+  const px = c.pixels.data;
+  const rgb = [0, 0, 0];
+  const fixedRange = st.hi > st.lo;
+  ctx.imageSmoothingEnabled = w >= 24;
+  for (let t = 0; t < count; t++) {
+    const o = t * stride;
+    const cx = data[o], cy = data[o + 1], size = data[o + 2];
+    if (!Number.isFinite(cx) || !Number.isFinite(cy) || !(size > 0)) continue;
+    let lo = st.lo, hi = st.hi;
+    if (!fixedRange) {
+      lo = Infinity; hi = -Infinity;
+      for (let k = 0; k < w * h; k++) { const z = data[o + 3 + k]; if (Number.isFinite(z)) { if (z < lo) lo = z; if (z > hi) hi = z; } }
+      if (!(hi >= lo)) { lo = 0; hi = 1; }
+    }
+    const paint = painter(v.flags, lo, hi, theme.dark);
+    for (let k = 0; k < w * h; k++) {
+      const z = data[o + 3 + k];
+      paint(Number.isFinite(z) ? z : lo, rgb, 0);
+      px[4 * k] = rgb[0]; px[4 * k + 1] = rgb[1]; px[4 * k + 2] = rgb[2]; px[4 * k + 3] = 255;
+    }
+    g.putImageData(c.pixels, 0, 0);
+    const X0 = sx(cx - size / 2), X1 = sx(cx + size / 2), Y0 = sy(cy + size / 2), Y1 = sy(cy - size / 2);
+    ctx.drawImage(c.tile, Math.min(X0, X1), Math.min(Y0, Y1), Math.abs(X1 - X0), Math.abs(Y1 - Y0));
+    ctx.strokeStyle = theme.grid;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(Math.min(X0, X1) + 0.5, Math.min(Y0, Y1) + 0.5, Math.abs(X1 - X0) - 1, Math.abs(Y1 - Y0) - 1);
+  }
+  ctx.imageSmoothingEnabled = true;
 }
 
 // A translucent box of lines at (x, y); legend entries carry a colour sample.

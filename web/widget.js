@@ -69,6 +69,7 @@ export class Widget {
       const canvas = el('canvas', { role: 'img', 'aria-label': this.describePanel(i) });
       const cell = el('div', { class: 'widget-panel' + (p.flags.includes('wide') ? ' wide' : ''), 'data-panel': p.name }, canvas);
       if (p.click) this.bindPointer(i, canvas, p.click);
+      if (p.flags.includes('pointer')) this.bindModulePointer(i, canvas);
       return { cell, canvas, geom: null };
     });
     this.panelsEl.append(...this.panelEls.map((p) => p.cell));
@@ -175,8 +176,10 @@ export class Widget {
   describePanel(i) {
     const p = this.manifest.panels[i];
     const kinds = this.manifest.views.filter((v) => v.panel === i).map((v) => v.label).filter(Boolean);
-    return `${p.title || p.name}: ${p.xlabel || 'x'} against ${p.ylabel || 'y'}${kinds.length ? ` showing ${kinds.join(', ')}` : ''}` +
-      (p.click ? '. Click or drag to choose the starting point; arrow keys move it.' : '');
+    const axes = p.flags.includes('noaxes') ? '' : `: ${p.xlabel || 'x'} against ${p.ylabel || 'y'}`;
+    return `${p.title || p.name}${axes}${kinds.length ? `, showing ${kinds.join(', ')}` : ''}` +
+      (p.click ? '. Click or drag to choose the starting point; arrow keys move it.' : '') +
+      (p.flags.includes('pointer') ? '. Press, drag or draw here with a mouse, pen or finger.' : '');
   }
 
   bindEvents() {
@@ -263,6 +266,33 @@ export class Widget {
       e.preventDefault();
       e.stopPropagation();
     });
+  }
+
+  // Pointer input the module itself takes (a digit drawn, a point probed): presses, drags and
+  // releases in data coordinates, passed straight through; training is not reset.
+  bindModulePointer(i, canvas) {
+    canvas.classList.add('drawable');
+    let down = false;
+    const send = (e, kind) => {
+      const g = this.panelEls[i].geom;
+      if (!g || !this.inst) return;
+      const r = canvas.getBoundingClientRect();
+      const [x, y] = g.toData(e.clientX - r.left, e.clientY - r.top);
+      this.inst.pointer(i, kind, x, y);
+      this.dirty = true;
+      this.rt.wake();
+    };
+    canvas.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0) return;
+      down = true;
+      canvas.setPointerCapture(e.pointerId);
+      send(e, 0);
+      e.preventDefault();
+    });
+    canvas.addEventListener('pointermove', (e) => { if (down) send(e, 1); });
+    const up = (e) => { if (down) { down = false; send(e, 2); } };
+    canvas.addEventListener('pointerup', up);
+    canvas.addEventListener('pointercancel', up);
   }
 
   setPoint(nx, ny, x, y) {

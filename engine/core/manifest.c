@@ -3,6 +3,7 @@
  * state before the wasm arrives. Native only: the wasm builds never need the strings as JSON. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "manifest.h"
 
@@ -45,11 +46,13 @@ static void json_flags(FILE *f, int flags, const char *const names[], int n) {
 }
 
 static const char *const kind_names[] = {"float", "int", "choice", "bool"};
-static const char *const panel_flags[] = {"equal", "auto_x", "auto_y", "log_y", "wide", "log_x"};
-static const char *const view_kinds[] = {"points", "curve",  "trail",  "segments", "arrows",
-                                         "markers", "field", "scalar", "text"};
-static const char *const view_flags[] = {"legend", "dashed", "faint", "heatmap",
-                                         "contour", "log_levels", "int"};
+static const char *const panel_flags[] = {"equal", "auto_x", "auto_y", "log_y",
+                                          "wide",  "log_x",  "noaxes", "pointer"};
+static const char *const view_kinds[] = {"points", "curve", "trail", "segments", "arrows",
+                                         "markers", "field", "scalar", "text",    "bars",
+                                         "tiles",  "edges", "nodes", "labels"};
+static const char *const view_flags[] = {"legend",     "dashed", "faint",     "heatmap", "contour",
+                                         "log_levels", "int",    "diverging", "gray"};
 
 void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
                         const unsigned char *shown) {
@@ -134,6 +137,10 @@ const char *mlm_manifest_check(const mlm_module *m) {
     static char msg[256];
     for (int i = 0; i < m->n_params; i++) {
         const mlm_param *p = &m->params[i];
+        if (!strcmp(p->name, "seed") || !strcmp(p->name, "t")) {
+            snprintf(msg, sizeof msg, "parameter '%s': the name is the runtime's (seed, step)", p->name);
+            return msg;
+        }
         if (!(p->min <= p->def && p->def <= p->max)) {
             snprintf(msg, sizeof msg, "parameter '%s': default outside [min, max]", p->name);
             return msg;
@@ -156,6 +163,10 @@ const char *mlm_manifest_check(const mlm_module *m) {
     }
     for (int i = 0; i < m->n_panels; i++) {
         const mlm_panel *p = &m->panels[i];
+        if ((p->flags & MLM_PANEL_POINTER) && !m->pointer) {
+            snprintf(msg, sizeof msg, "panel '%s' takes pointer input but the module has no pointer()", p->name);
+            return msg;
+        }
         if (p->click) {
             char a[64], b[64];
             if (sscanf(p->click, "%63[^,],%63s", a, b) != 2 || mlm_param_index(m, a) < 0 ||

@@ -279,6 +279,34 @@ void mlm_draw(mlm_instance *in) {
     if (in->self) in->module->draw(in, in->self);
 }
 
+void mlm_pointer(mlm_instance *in, int panel, int kind, double x, double y) {
+    const mlm_module *m = in->module;
+    if (!in->self || !m->pointer || panel < 0 || panel >= m->n_panels) return;
+    if (!(m->panels[panel].flags & MLM_PANEL_POINTER) || !isfinite(x) || !isfinite(y)) return;
+    m->pointer(in, in->self, panel, kind, x, y);
+}
+
+int mlm_view_stride(mlm_view_kind kind, const mlm_view_state *s) {
+    switch (kind) {
+    case MLM_VIEW_POINTS: case MLM_VIEW_NODES: return 3;
+    case MLM_VIEW_CURVE: case MLM_VIEW_TRAIL: case MLM_VIEW_MARKERS: case MLM_VIEW_BARS:
+    case MLM_VIEW_LABELS: return 2;
+    case MLM_VIEW_SEGMENTS: case MLM_VIEW_ARROWS: return 4;
+    case MLM_VIEW_EDGES: return 5;
+    case MLM_VIEW_TILES: return 3 + (s ? s->w * s->h : 0);
+    case MLM_VIEW_FIELD: return 1;
+    default: return 0;
+    }
+}
+
+long mlm_view_floats(const mlm_instance *in, int v) {
+    const mlm_view_state *s = &in->views[v];
+    if (!s->data) return 0;
+    mlm_view_kind k = in->module->views[v].kind;
+    if (k == MLM_VIEW_FIELD) return (long)s->w * s->h;
+    return (long)s->count * mlm_view_stride(k, s);
+}
+
 size_t mlm_snapshot_size(const mlm_instance *in) { return in->used; }
 
 void *mlm_alloc(mlm_instance *in, size_t bytes) {

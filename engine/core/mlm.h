@@ -67,7 +67,10 @@ enum {
     MLM_PANEL_AUTO_Y = 1 << 2, /* likewise y */
     MLM_PANEL_LOG_Y = 1 << 3,  /* logarithmic y axis (non-positive values are not drawn) */
     MLM_PANEL_WIDE = 1 << 4,   /* spans the widget's full width instead of sharing a row */
-    MLM_PANEL_LOG_X = 1 << 5   /* logarithmic x axis (non-positive values are not drawn) */
+    MLM_PANEL_LOG_X = 1 << 5,  /* logarithmic x axis (non-positive values are not drawn) */
+    MLM_PANEL_NOAXES = 1 << 6, /* no frame, ticks or grid: diagrams and image grids */
+    MLM_PANEL_POINTER = 1 << 7 /* pointer presses, drags and releases in this panel go to the
+                                  module's pointer() in data coordinates; the run is not reset */
 };
 
 typedef struct {
@@ -97,7 +100,16 @@ typedef enum {
     MLM_VIEW_MARKERS,  /* (x, y) stride 2: crosses marking special points (a known optimum) */
     MLM_VIEW_FIELD,    /* w*h values, row-major, row 0 at y0: a scalar field over [x0,x1]x[y0,y1] */
     MLM_VIEW_SCALAR,   /* one value: `value`; in the status line (panel NULL) or a panel corner */
-    MLM_VIEW_TEXT      /* a NUL-terminated string: `text`; likewise placed */
+    MLM_VIEW_TEXT,     /* a NUL-terminated string: `text`; likewise placed */
+    MLM_VIEW_BARS,     /* (x, y) stride 2: a bar from 0 to y centred at x */
+    MLM_VIEW_TILES,    /* (cx, cy, size, then w*h values row-major, row 0 at the top) stride
+                          3 + w*h: small images (weights, pixels, per-neuron fields) drawn as
+                          squares of side `size` (data units) centred at (cx, cy) */
+    MLM_VIEW_EDGES,    /* (x0, y0, x1, y1, weight) stride 5: lines whose width grows with |weight|
+                          and whose colour shows its sign (a network's connections) */
+    MLM_VIEW_NODES,    /* (x, y, value) stride 3: discs coloured by value (a network's units) */
+    MLM_VIEW_LABELS    /* (x, y) stride 2, and `text`: one line of text per item, separated by
+                          '\n', drawn centred at its point */
 } mlm_view_kind;
 
 enum {
@@ -107,7 +119,10 @@ enum {
     MLM_FIELD_HEATMAP = 1 << 3,     /* FIELD: colour each cell */
     MLM_FIELD_CONTOUR = 1 << 4,     /* FIELD: draw level lines */
     MLM_FIELD_LOG_LEVELS = 1 << 5,  /* FIELD: contour levels spaced evenly in log(value - min) */
-    MLM_SCALAR_INT = 1 << 6         /* SCALAR: show as an integer */
+    MLM_SCALAR_INT = 1 << 6,        /* SCALAR: show as an integer */
+    MLM_COLOR_DIVERGING = 1 << 7,   /* FIELD, TILES, NODES, EDGES: blue above 0, orange below,
+                                       pale at 0, symmetric scale (weights, signed activations) */
+    MLM_COLOR_GRAY = 1 << 8         /* FIELD, TILES: paper to ink (pixels, a drawn digit) */
 };
 
 typedef struct {
@@ -122,14 +137,17 @@ typedef struct {
 /* Written by the module's draw(), read in place by the renderer from the wasm heap.
  * The layout is part of the wasm ABI: web/ reads these fields at fixed offsets (checked in wasm.c). */
 typedef struct {
-    float *data;          /* count * stride floats (FIELD: w * h) */
+    float *data;          /* mlm_view_floats() floats: count * stride (FIELD: w * h) */
     int32_t count;        /* items to draw now */
-    int32_t w, h;         /* FIELD grid size */
+    int32_t w, h;         /* FIELD grid size; TILES: the size of each tile's image */
     uint32_t version;     /* FIELD: bump when the values change, so drawings can be cached */
-    char *text;           /* TEXT */
+    char *text;           /* TEXT, LABELS */
     float value;          /* SCALAR */
     int32_t hidden;       /* 1: not drawn now */
     float x0, x1, y0, y1; /* FIELD extent */
+    float lo, hi;         /* colour scale of FIELD, TILES, NODES and EDGES values (EDGES: hi is
+                             the weight drawn widest); lo == hi: fitted to the data (TILES: to
+                             each tile) */
 } mlm_view_state;
 
 /* ---- status ---- */
@@ -167,7 +185,14 @@ typedef struct mlm_module {
     /* Fill in->views[] and in->panels[] for drawing. Called once per drawn frame, never per step:
        keep per-step work out of it and drawing-only work out of step. */
     void (*draw)(mlm_instance *in, void *self);
+    /* Optional (NULL: none): the reader pressed (kind MLM_POINTER_DOWN), dragged (MOVE) or
+       released (UP) the pointer at (x, y), in data coordinates, in `panel`, whose flags include
+       MLM_PANEL_POINTER. It may change what is shown or an input (a digit being drawn, the
+       point whose forward pass is shown) but takes no training step. */
+    void (*pointer)(mlm_instance *in, void *self, int panel, int kind, double x, double y);
 } mlm_module;
+
+enum { MLM_POINTER_DOWN = 0, MLM_POINTER_MOVE = 1, MLM_POINTER_UP = 2 };
 
 #define MLM_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -202,6 +227,12 @@ int mlm_reset(mlm_instance *in, uint64_t seed);
 /* Take up to n steps; stops early when the status changes. Returns the steps taken. */
 int mlm_step(mlm_instance *in, int n);
 void mlm_draw(mlm_instance *in);
+/* Pass pointer input to the module (see mlm_module.pointer); ignored when it has none. */
+void mlm_pointer(mlm_instance *in, int panel, int kind, double x, double y);
+/* Floats per item of a view kind (FIELD: 1 per cell; TILES: 3 + w * h), and the floats view v
+   holds now; every reader of view buffers (web/engine.js, mlmrun, the tests) asks these. */
+int mlm_view_stride(mlm_view_kind kind, const mlm_view_state *s);
+long mlm_view_floats(const mlm_instance *in, int v);
 /* Checkpoints: the first mlm_snapshot_size() bytes at `in` are the whole mutable state. */
 size_t mlm_snapshot_size(const mlm_instance *in);
 

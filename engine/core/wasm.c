@@ -17,7 +17,8 @@ _Static_assert(offsetof(mlm_view_state, data) == 0 && offsetof(mlm_view_state, c
                    offsetof(mlm_view_state, w) == 8 && offsetof(mlm_view_state, h) == 12 &&
                    offsetof(mlm_view_state, version) == 16 && offsetof(mlm_view_state, text) == 20 &&
                    offsetof(mlm_view_state, value) == 24 && offsetof(mlm_view_state, hidden) == 28 &&
-                   offsetof(mlm_view_state, x0) == 32 && sizeof(mlm_view_state) == 48,
+                   offsetof(mlm_view_state, x0) == 32 && offsetof(mlm_view_state, lo) == 48 &&
+                   sizeof(mlm_view_state) == 56,
                "mlm_view_state layout changed: update web/engine.js");
 _Static_assert(offsetof(mlm_panel_state, x0) == 0 && offsetof(mlm_panel_state, hidden) == 16 &&
                    sizeof(mlm_panel_state) == 20,
@@ -33,6 +34,10 @@ EMSCRIPTEN_KEEPALIVE int mlm_js_reset(mlm_instance *in, double seed) {
 }
 EMSCRIPTEN_KEEPALIVE int mlm_js_step(mlm_instance *in, int n) { return mlm_step(in, n); }
 EMSCRIPTEN_KEEPALIVE void mlm_js_draw(mlm_instance *in) { mlm_draw(in); }
+EMSCRIPTEN_KEEPALIVE void mlm_js_pointer(mlm_instance *in, int panel, int kind, double x, double y) {
+    mlm_pointer(in, panel, kind, x, y);
+}
+EMSCRIPTEN_KEEPALIVE int mlm_js_view_floats(mlm_instance *in, int v) { return (int)mlm_view_floats(in, v); }
 EMSCRIPTEN_KEEPALIVE double mlm_js_steps(mlm_instance *in) { return (double)in->steps; }
 EMSCRIPTEN_KEEPALIVE int mlm_js_status(mlm_instance *in) { return in->status; }
 EMSCRIPTEN_KEEPALIVE int mlm_js_final(mlm_instance *in) { return in->final; }

@@ -15,15 +15,6 @@
 #include "manifest.h"
 #include "mlm.h"
 
-static int view_stride(mlm_view_kind k) {
-    switch (k) {
-    case MLM_VIEW_POINTS: return 3;
-    case MLM_VIEW_CURVE: case MLM_VIEW_TRAIL: case MLM_VIEW_MARKERS: return 2;
-    case MLM_VIEW_SEGMENTS: case MLM_VIEW_ARROWS: return 4;
-    default: return 1;
-    }
-}
-
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -124,8 +115,7 @@ int main(int argc, char **argv) {
             printf("[]");
             continue;
         }
-        long n = m->views[v].kind == MLM_VIEW_FIELD ? (long)s->w * s->h
-                                                     : (long)s->count * view_stride(m->views[v].kind);
+        long n = mlm_view_floats(in, v);
         putchar('[');
         for (long i = 0; s->data && i < n; i++) printf("%s%.9g", i ? "," : "", (double)s->data[i]);
         putchar(']');

@@ -18,8 +18,7 @@ const mlmrun = path.join(root, 'build/native/mlmrun');
 const STEPS = 300;
 
 // Layout of mlm_view_state in wasm32 (engine/core/wasm.c asserts these offsets).
-const VIEW_BYTES = 48;
-const STRIDE = { points: 3, curve: 2, trail: 2, markers: 2, segments: 4, arrows: 4 };
+const VIEW_BYTES = 56;
 
 const modules = fs.existsSync(wasmDir)
   ? fs.readdirSync(wasmDir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort()
@@ -108,15 +107,16 @@ function runWasm(M, manifest, cfg) {
       if (k === 0) break;
     }
     M._mlm_js_draw(inst);
+    const floats = manifest.views.map((v, i) => M._mlm_js_view_floats(inst, i));
     // Read the heap only after the last call: memory growth replaces the buffer.
     const heapF = M.HEAPF32, heapI = M.HEAP32;
     const base = M._mlm_js_views(inst);
     const views = manifest.views.map((v, i) => {
       const at = (base + i * VIEW_BYTES) >> 2;
-      const data = heapI[at] >>> 2, count = heapI[at + 1], w = heapI[at + 2], h = heapI[at + 3];
+      const data = heapI[at] >>> 2;
       if (v.kind === 'scalar') return [heapF[at + 6]];
       if (v.kind === 'text') return [];
-      const n = v.kind === 'field' ? w * h : count * STRIDE[v.kind];
+      const n = floats[i];
       if (!data || n <= 0) return [];
       return Array.from(heapF.subarray(data, data + n));
     });
