@@ -446,8 +446,8 @@ static void linreg_step(mlm_instance *in, void *self) {
     if (loss - s->loss_opt <= s->tol && (!sampled || s->loss_opt <= s->tol)) {
         double wo, bo;
         linreg_unscale(&wo, &bo, s, s->w_opt, s->b_opt);
-        mlm_converged(in, 1, "Reached the normal-equation solution w = %.4g, b = %.4g at step %lld "
-                      "(MSE within %.2g of its minimum %.4g).", wo, bo, k, s->tol, s->loss_opt);
+        mlm_converged(in, 1, "Reached the normal-equation solution w = %.4g, b = %.4g "
+                      "(MSE within %.2g of its minimum %.4g).", wo, bo, s->tol, s->loss_opt);
     }
 }
 //< step

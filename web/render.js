@@ -553,8 +553,21 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   const legend = views.filter(({ decl: v, st }) => FLAG(v, 'legend') && !st.hidden && v.label)
     .map(({ decl: v }) => ({ text: v.label, color: theme.palette[((v.color % 8) + 8) % 8], kind: v.kind, dashed: FLAG(v, 'dashed') }));
   if (legend.length) {
-    const wmax = Math.max(...legend.map((e) => ctx.measureText(e.text).width)) + 30;
-    box(ctx, theme, L + pw - 6 - Math.min(wmax, pw - 12), T + 6 + (lines.length ? lines.length * 16 + 10 : 0), legend, pw - 12);
+    // The legend goes in whichever corner hides the least data (top right when they tie), and
+    // never over the readouts in the top-left corner.
+    const lw = Math.min(Math.max(...legend.map((e) => ctx.measureText(e.text).width)) + 30, pw - 12);
+    const lh = legend.length * 16 + 6;
+    const below = lines.length ? lines.length * 16 + 10 : 0;
+    const spots = [[L + pw - 6 - lw, T + 6], [L + pw - 6 - lw, T + ph - 6 - lh], [L + 6, T + ph - 6 - lh], [L + 6, T + 6 + below]];
+    const pts = samplePoints(views, sx, sy, ok);
+    let best = spots[0], fewest = Infinity;
+    for (const [x, y] of spots) {
+      if (y < T || y + lh > T + ph) continue;
+      let n = 0;
+      for (let i = 0; i < pts.length; i += 2) if (pts[i] >= x && pts[i] <= x + lw && pts[i + 1] >= y && pts[i + 1] <= y + lh) n++;
+      if (n < fewest) { fewest = n; best = [x, y]; }
+    }
+    box(ctx, theme, best[0], best[1], legend, pw - 12);
   }
 
   return {
@@ -611,6 +624,30 @@ function drawTiles(ctx, v, st, sx, sy, theme, cache) {
     ctx.strokeRect(Math.min(X0, X1) + 0.5, Math.min(Y0, Y1) + 0.5, Math.abs(X1 - X0) - 1, Math.abs(Y1 - Y0) - 1);
   }
   ctx.imageSmoothingEnabled = true;
+}
+
+// Pixel positions of (at most about 4000 of) the marks drawn in a panel, as [x0, y0, x1, ...],
+// including points along each line segment so a legend avoids lines as well as dots.
+function samplePoints(views, sx, sy, ok) {
+  const out = [];
+  for (const { decl: v, st } of views) {
+    if (st.hidden || !st.data || !(st.count > 0)) continue;
+    const stride = { curve: 2, trail: 2, points: 3, markers: 2, bars: 2, nodes: 3 }[v.kind];
+    if (!stride) continue;
+    const n = st.count, every = Math.max(1, Math.floor(n / 1000));
+    let px = NaN, py = NaN;
+    for (let i = 0; i < n; i += every) {
+      const x = st.data[stride * i], y = st.data[stride * i + 1];
+      if (!ok(x, y)) { px = NaN; continue; }
+      const X = sx(x), Y = sy(y);
+      out.push(X, Y);
+      if ((v.kind === 'curve' || v.kind === 'trail') && Number.isFinite(px)) {
+        for (let k = 1; k < 4; k++) out.push(px + ((X - px) * k) / 4, py + ((Y - py) * k) / 4);
+      }
+      px = X; py = Y;
+    }
+  }
+  return out;
 }
 
 // A translucent box of lines at (x, y); legend entries carry a colour sample.

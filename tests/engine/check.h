@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "mlm.h"
+
 static int check_passed, check_failed;
 
 #define CHECK(cond, ...)                                                         \
@@ -36,6 +38,23 @@ static int check_passed, check_failed;
         CHECK(fabs(check_a_ - check_b_) <= (rel) * check_s_, "%s = %.17g, %s = %.17g, rel %g", \
               #a, check_a_, #b, check_b_, (double)(rel));                                  \
     } while (0)
+
+/* How many numbers a module would hand the renderer that are not finite, over every view after
+   mlm_draw (0 is the only right answer: non-finite values never reach the drawing code). */
+static inline long check_views_nonfinite(mlm_instance *in) {
+    mlm_draw(in);
+    long bad = 0;
+    for (int v = 0; v < in->module->n_views; v++) {
+        const mlm_view_state *s = &in->views[v];
+        if (in->module->views[v].kind == MLM_VIEW_SCALAR) {
+            bad += !isfinite(s->value);
+            continue;
+        }
+        long n = mlm_view_floats(in, v);
+        for (long i = 0; i < n; i++) bad += !isfinite(s->data[i]);
+    }
+    return bad;
+}
 
 #define CHECK_DONE(name)                                                       \
     (printf("%s: %d passed, %d failed\n", name, check_passed, check_failed), \

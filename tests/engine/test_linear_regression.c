@@ -325,6 +325,9 @@ static int all_finite(const mlm_instance *in) {
         case MLM_VIEW_TEXT:
             if (!st->text || !st->text[0]) return 0;
             break;
+        default:
+            stride = mlm_view_stride(M->views[v].kind, st);
+            break;
         }
         if (stride && st->count > 0 && !st->data) return 0;
         for (int i = 0; i < st->count * stride; i++)
