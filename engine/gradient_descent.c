@@ -79,7 +79,9 @@ typedef struct {
     mlm_series trail;      /* (GD_HIST, 2) iterates (x, f(x)) */
     mlm_series loss;       /* (GD_HIST, 2) (step, f(x)) */
     float ball[2];         /* (1, 2) (x, f(x)) */
-    char text[GD_TEXT];    /* the numbers of the last update */
+    double last_g;         /* the slope used by the last update */
+    double blown;          /* where the diverging update would have landed */
+    char text[GD_TEXT];    /* the numbers of the last update, written by draw */
 } gd_run;
 
 typedef struct {
@@ -89,10 +91,11 @@ typedef struct {
     /* 2-D scene */
     double p[2];           /* the iterate (x, y) */
     double before[2];      /* the iterate one step earlier (to spot a 2-cycle) */
-    int64_t end2;          /* step at which it stopped, 0 while running */
+    int64_t end2;          /* step at which it stopped (negative: it diverged), 0 while running */
     mlm_series path;       /* (GD_HIST, 2) iterates (x, y) */
     mlm_series loss2;      /* (GD_HIST, 2) (step, f(x, y)) */
-    char text2[GD_TEXT];   /* the numbers of the last update */
+    double last_g2[2];     /* the gradient used by the last update */
+    char text2[GD_TEXT];   /* the numbers of the last update, written by draw */
     float *field;          /* (GD_FIELD_N, GD_FIELD_N) f on the grid, row 0 at y = -GD2_LIM, constant */
     float *arrows;         /* (GD_ARROW_N * GD_ARROW_N, 4) (x, y, dx, dy), constant */
     float minima[8];       /* (4, 2) the known minima of the 2-D function */
@@ -291,8 +294,29 @@ static int gd2_minima(int fn, double m[8]) {
 
 /* ---- create ---- */
 
-static void gd_run_text_start(gd_run *r, int fn) {
-    snprintf(r->text, GD_TEXT, "start: x = %.4g, f'(x) = %.4g", r->x, gd1_grad(fn, r->x));
+/* What a run's panel says about its last update: the arithmetic, or why it stopped. Formatting
+   text costs more than an update, so it happens once per drawn frame, not once per step. */
+static void gd_run_describe(gd_run *r, int fn, int64_t steps) {
+    switch (r->state) {
+    case GD_BLOWN:
+        snprintf(r->text, GD_TEXT, "diverged at step %lld: x = %.4g is past ±%g",
+                 (long long)r->end_step, r->blown, GD1_XMAX);
+        break;
+    case GD_DONE:
+        snprintf(r->text, GD_TEXT, "converged at step %lld: x = %.4g, f'(x) = %.2g",
+                 (long long)r->end_step, r->x, gd1_grad(fn, r->x));
+        break;
+    case GD_CYCLE:
+        snprintf(r->text, GD_TEXT, "stuck: bouncing between %.4g and %.4g", r->before, r->x);
+        break;
+    default:
+        if (steps == 0)
+            snprintf(r->text, GD_TEXT, "start: x = %.4g, f'(x) = %.4g", r->x, gd1_grad(fn, r->x));
+        else
+            snprintf(r->text, GD_TEXT, r->last_g < 0 ? "x ← %.4g − %.3g·(%.4g) = %.4g"
+                                                     : "x ← %.4g − %.3g·%.4g = %.4g",
+                     r->before, r->lr, r->last_g, r->x);
+    }
 }
 
 static void *gd_create(mlm_instance *in) {
@@ -311,7 +335,6 @@ static void *gd_create(mlm_instance *in) {
         run->state = GD_RUNNING;
         mlm_series_push(&run->trail, run->x, gd1_f(d->fn, run->x));
         mlm_series_push(&run->loss, 0, gd1_f(d->fn, run->x));
-        gd_run_text_start(run, d->fn);
     }
     s->curve = mlm_alloc_const(in, sizeof(float) * 2 * GD_CURVE_N);
     if (!s->curve) return NULL;
@@ -328,10 +351,6 @@ static void *gd_create(mlm_instance *in) {
         return NULL;
     mlm_series_push(&s->path, s->p[0], s->p[1]);
     mlm_series_push(&s->loss2, 0, gd2_f(d->fn2, s->p[0], s->p[1]));
-    double g[2];
-    gd2_grad(d->fn2, s->p[0], s->p[1], g);
-    snprintf(s->text2, GD_TEXT, "start (%.3g, %.3g): ∇f = (%.3g, %.3g)", s->p[0], s->p[1], g[0],
-             g[1]);
 
     s->field = mlm_alloc_const(in, sizeof(float) * GD_FIELD_N * GD_FIELD_N);
     s->arrows = mlm_alloc_const(in, sizeof(float) * 4 * GD_ARROW_N * GD_ARROW_N);
@@ -348,7 +367,7 @@ static void *gd_create(mlm_instance *in) {
     double cell = 2 * GD2_LIM / GD_ARROW_N;
     for (int j = 0; j < GD_ARROW_N; j++) {
         for (int i = 0; i < GD_ARROW_N; i++) {
-            double x = -GD2_LIM + cell * (i + 0.5), y = -GD2_LIM + cell * (j + 0.5);
+            double x = -GD2_LIM + cell * (i + 0.5), y = -GD2_LIM + cell * (j + 0.5), g[2];
             gd2_grad(d->fn2, x, y, g);
             double norm = sqrt(g[0] * g[0] + g[1] * g[1]);
             double k = norm > 0 ? 0.4 * cell / norm : 0;
@@ -403,14 +422,11 @@ static int gd_run_step(gd_run *r, int fn, int64_t step) {
         /* Freeze the run where it last was: its trail keeps only finite, drawable points. */
         r->state = GD_BLOWN;
         r->end_step = step;
-        snprintf(r->text, GD_TEXT, "diverged at step %lld: x = %.4g is past ±%g", (long long)step,
-                 next, GD1_XMAX);
+        r->blown = next;
         return r->state;
     }
     //< diverge
-    /* Show the arithmetic of the update in the run's panel. */
-    const char *fmt = g < 0 ? "x ← %.4g − %.3g·(%.4g) = %.4g" : "x ← %.4g − %.3g·%.4g = %.4g";
-    snprintf(r->text, GD_TEXT, fmt, r->x, r->lr, g, next);
+    r->last_g = g; /* the panel shows the arithmetic of this update */
     int bouncing = step > 1 && gd_bouncing(r->before, r->x, next);
     r->before = r->x;
     r->x = next;
@@ -419,12 +435,9 @@ static int gd_run_step(gd_run *r, int fn, int64_t step) {
     if (fabs(gd1_grad(fn, r->x)) < GD_TOL) {
         r->state = GD_DONE;
         r->end_step = step;
-        snprintf(r->text, GD_TEXT, "converged at step %lld: x = %.4g, f'(x) = %.2g", (long long)step,
-                 r->x, gd1_grad(fn, r->x));
     } else if (bouncing) {
         r->state = GD_CYCLE;
         r->end_step = step;
-        snprintf(r->text, GD_TEXT, "stuck: bouncing between %.4g and %.4g", r->before, r->x);
     }
     return r->state;
 }
@@ -510,8 +523,7 @@ static void gd_step2(mlm_instance *in, gd_state *s) {
     double nx = s->p[0] - d->lr * g[0], ny = s->p[1] - d->lr * g[1];
     //< update2d
     if (!mlm_isfinite(nx) || !mlm_isfinite(ny) || fabs(nx) > GD2_MAX || fabs(ny) > GD2_MAX) {
-        s->end2 = step;
-        snprintf(s->text2, GD_TEXT, "diverged at step %lld", (long long)step);
+        s->end2 = -step; /* negative: stopped by divergence */
         gd2_limits(d->fn2, &lo, &hi);
         if (lo == hi)
             mlm_diverged(in, 1, "the path diverged at step %lld: η = %.3g is above 2/λmax = %.3g "
@@ -523,7 +535,8 @@ static void gd_step2(mlm_instance *in, gd_state *s) {
                          "overshoot landed where it is steeper still", (long long)step, d->lr, lo, hi);
         return;
     }
-    snprintf(s->text2, GD_TEXT, "∇f = (%.3g, %.3g) → (%.4g, %.4g)", g[0], g[1], nx, ny);
+    s->last_g2[0] = g[0];
+    s->last_g2[1] = g[1];
     /* A 2-cycle, as in 1-D: back where it was two steps ago in both coordinates, still moving. */
     int bouncing = step > 1 && fabs(nx - s->before[0]) <= 1e-13 * fmax(1.0, fabs(nx)) &&
                    fabs(ny - s->before[1]) <= 1e-13 * fmax(1.0, fabs(ny)) &&
@@ -550,7 +563,6 @@ static void gd_step2(mlm_instance *in, gd_state *s) {
             if (dx * dx + dy * dy < best) best = dx * dx + dy * dy, k_near = k;
         }
         gd2_hess(d->fn2, m[2 * k_near], m[2 * k_near + 1], h);
-        snprintf(s->text2, GD_TEXT, "stuck: bouncing between two points");
         mlm_diverged(in, 1, "the path will never settle: from step %lld it bounces between "
                      "(%.3g, %.3g) and (%.3g, %.3g), because η = %.3g is not below 2/λmax = %.3g "
                      "at the minimum (%.3g, %.3g)", (long long)step, s->before[0], s->before[1],
@@ -585,6 +597,7 @@ static void gd_draw(mlm_instance *in, void *self) {
         run->ball[1] = (float)gd1_f(d->fn, run->x);
         in->views[v + 2].data = run->ball;
         in->views[v + 2].count = 1;
+        gd_run_describe(run, d->fn, in->steps);
         in->views[v + 3].text = run->text;
         mlm_series_view(in, V_LOSS_RUN0 + r, &run->loss);
         in->views[V_F_RUN0 + r].value = run->ball[1];
@@ -610,10 +623,18 @@ static void gd_draw(mlm_instance *in, void *self) {
     mlm_series_view(in, V_PATH, &s->path);
     in->views[V_MINIMA].data = s->minima;
     in->views[V_MINIMA].count = s->n_minima;
-    in->views[V_TEXT2].text = s->text2;
-    mlm_series_view(in, V_LOSS2, &s->loss2);
+    /* The 2-D panel's line: where it started, the last update, or why it stopped. */
     double g[2];
     gd2_grad(d->fn2, s->p[0], s->p[1], g);
+    if (s->end2 < 0) snprintf(s->text2, GD_TEXT, "diverged at step %lld", (long long)-s->end2);
+    else if (in->status == MLM_DIVERGED && s->end2 > 0) snprintf(s->text2, GD_TEXT, "stuck: bouncing between two points");
+    else if (in->steps == 0)
+        snprintf(s->text2, GD_TEXT, "start (%.3g, %.3g): ∇f = (%.3g, %.3g)", s->p[0], s->p[1], g[0], g[1]);
+    else
+        snprintf(s->text2, GD_TEXT, "∇f = (%.3g, %.3g) → (%.4g, %.4g)", s->last_g2[0], s->last_g2[1],
+                 s->p[0], s->p[1]);
+    in->views[V_TEXT2].text = s->text2;
+    mlm_series_view(in, V_LOSS2, &s->loss2);
     in->views[V_F2].value = (float)gd2_f(d->fn2, s->p[0], s->p[1]);
     in->views[V_GRAD2].value = (float)sqrt(g[0] * g[0] + g[1] * g[1]);
     for (int v = V_FIELD; v < GD_N_VIEWS; v++) in->views[v].hidden = !two;
