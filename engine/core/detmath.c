@@ -5,6 +5,7 @@
 #include "detmath.h"
 
 #include <math.h>
+#include <stdint.h>
 
 /* ln 2 split so that k * LN2_HI is exact for |k| < 2^11. */
 #define LN2_HI 6.93147180369123816490e-01
@@ -34,7 +35,11 @@ double mlm_exp(double x) {
     if (x < -745.1332191019412) return 0.0;
     double k = floor(x * INV_LN2 + 0.5);
     double r = (x - k * LN2_HI) - k * LN2_LO;
-    return ldexp(exp_small(r), (int)k);
+    int ki = (int)k;
+    if (ki < -1020 || ki > 1020) return ldexp(exp_small(r), ki); /* near under- or overflow */
+    /* 2^k written straight into a double's exponent bits: exact, and much cheaper than ldexp. */
+    union { uint64_t u; double d; } two_k = {(uint64_t)(ki + 1023) << 52};
+    return exp_small(r) * two_k.d;
 }
 
 double mlm_expm1(double x) {
