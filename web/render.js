@@ -668,8 +668,16 @@ function box(ctx, theme, x, y, entries, maxW) {
       ctx.fillStyle = e.color;
       ctx.lineWidth = 2.5;
       ctx.setLineDash(e.dashed ? [4, 3] : []);
-      if (e.kind === 'points' || e.kind === 'markers') {
+      if (e.kind === 'points' || e.kind === 'nodes') {
         ctx.beginPath(); ctx.arc(x + pad + 8, cy, 3.5, 0, 2 * Math.PI); ctx.fill();
+      } else if (e.kind === 'markers') {
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.moveTo(x + pad + 4, cy - 4); ctx.lineTo(x + pad + 12, cy + 4);
+        ctx.moveTo(x + pad + 4, cy + 4); ctx.lineTo(x + pad + 12, cy - 4);
+        ctx.stroke();
+      } else if (e.kind === 'bars') {
+        ctx.fillRect(x + pad + 3, cy - 5, 10, 10);
       } else {
         ctx.beginPath(); ctx.moveTo(x + pad, cy); ctx.lineTo(x + pad + 16, cy); ctx.stroke();
       }

@@ -1,0 +1,74 @@
+// pointer.test.mjs: panels that take pointer input respond to it. A panel declared with the
+// "pointer" flag hands presses and drags to its module (a digit drawn, a point whose forward pass
+// is shown): a stroke across it must change what the widget draws, without restarting or
+// advancing the run. A panel declared with `click` ("px,py") sets two parameters: a click must
+// move them (and the URL says so). Widgets and panels are found from the manifests; nothing here
+// names a chapter.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, listPages, staticWidgetCount, widgetsOf, assertClean, settle, sameSigs } from './harness.mjs';
+
+const pages = listPages().filter((p) => staticWidgetCount(p) > 0);
+
+// Drag from (ax, ay) to (bx, by), fractions of the canvas box, in a few moves.
+async function stroke(page, canvas, ax, ay, bx, by) {
+  const box = await canvas.boundingBox();
+  const at = (fx, fy) => [box.x + box.width * fx, box.y + box.height * fy];
+  await page.mouse.move(...at(ax, ay));
+  await page.mouse.down();
+  for (let k = 1; k <= 6; k++) await page.mouse.move(...at(ax + ((bx - ax) * k) / 6, ay + ((by - ay) * k) / 6));
+  await page.mouse.up();
+}
+
+describe('pointer input', () => {
+  const env = useBrowser();
+
+  for (const name of pages) {
+    it(`${name}: pointer panels respond`, async (t) => {
+      const page = await env.open(name);
+      try {
+        for (const w of await widgetsOf(page)) {
+          const panels = (w.manifest?.panels || []).map((p, i) => ({ ...p, i }));
+          const pointer = panels.filter((p) => p.flags.includes('pointer'));
+          const click = panels.filter((p) => p.click);
+          if (!pointer.length && !click.length) continue;
+          await w.waitDrawn();
+          await w.ensurePaused();
+          for (const p of pointer) {
+            await t.test(`${w.name}: drawing in "${p.name}" changes the widget, not the run`, async () => {
+              const canvas = w.loc.locator(`.widget-panel[data-panel="${p.name}"] canvas`);
+              if (!(await canvas.isVisible())) return; // hidden in this widget's scene
+              await w.button('step').click();
+              await w.until('a step', () => w.step(), (s) => s > 0);
+              const s0 = await w.step(), px0 = await w.pixels();
+              await stroke(page, canvas, 0.35, 0.3, 0.6, 0.7);
+              await w.until('the drawing to change', () => w.pixels(), (px) => !sameSigs(px, px0), 5000);
+              await settle(200);
+              assert.equal(await w.step(), s0, 'pointer input changed the step count');
+              assert.notEqual(await w.status(), 'running', 'pointer input started the run');
+            });
+          }
+          for (const p of click) {
+            await t.test(`${w.name}: a click in "${p.name}" sets ${p.click}`, async () => {
+              const canvas = w.loc.locator(`.widget-panel[data-panel="${p.name}"] canvas`);
+              if (!(await canvas.isVisible())) return;
+              const [nx, ny] = p.click.split(',');
+              const before = (await w.controls()).filter((c) => c.name === nx || c.name === ny).map((c) => c.value).join();
+              const hash0 = await page.evaluate(() => location.hash);
+              await stroke(page, canvas, 0.3, 0.35, 0.32, 0.37);
+              await settle(300);
+              const after = (await w.controls()).filter((c) => c.name === nx || c.name === ny).map((c) => c.value).join();
+              const hash1 = await page.evaluate(() => location.hash);
+              assert.ok(after !== before || hash1 !== hash0, `a click did not move ${p.click}`);
+              assert.ok(hash1.includes(`${w.id}.${nx}=`) || hash1.includes(`${w.id}.${ny}=`), `the URL does not record the click (${hash1})`);
+              await w.ensurePaused();
+            });
+          }
+        }
+        assertClean(page);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
