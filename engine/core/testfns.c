@@ -15,7 +15,7 @@ const mlm_testfn mlm_testfns[MLM_TESTFN_COUNT] = {
         "a long, curved, nearly flat valley: finding it is easy, following it to the end is not",
         -2, 2, -1, 3, {-1.2, 1}, 1, {{1, 1}}, 0, 1},
     [MLM_TESTFN_HIMMELBLAU] = {"himmelblau", "Himmelblau",
-        "four minima of equal depth: which one you reach depends only on where you start",
+        "four minima of equal depth: which one you reach depends on where you start and on how you move",
         -5, 5, -5, 5, {-0.3, -0.9}, 4,
         {{3, 2}, {-2.805118086952745, 3.131312518250573}, {-3.779310253377747, -3.283185991286169},
          {3.5844283403304917, -1.8481265269644034}}, 0, 1},
