@@ -73,10 +73,19 @@ test-web: site build/native/mlmrun
 test-browser: site
 	@tests/run.sh browser
 
-# Measure build time, frame times and page weights (numbers for the README, never a pass/fail).
+# Measure build time, frame times, page weights, module speeds and the MLP workload against
+# TensorFlow.js and ConvNetJS (numbers for the README, never a pass/fail of the test suite).
+# The peers are installed here only, from their own lock file (tests/bench/peers/).
 bench: setup
-	@$(MAKE) --no-print-directory site build/native/mlmrun
+	@$(MAKE) --no-print-directory site build/native/mlmrun build/bench/mlp_spiral build/bench/mlp_spiral.mjs
+	@[ -d tests/bench/peers/node_modules ] || (cd tests/bench/peers && npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true)
 	@$(NODE) tests/bench/bench.mjs
+
+# The bench's MLP workload on the book's engine, natively and in wasm (tests/bench/mlp_spiral.c).
+build/bench/mlp_spiral: tests/bench/mlp_spiral.c $(CORE_LIB) $(CORE_H) | build/bench
+	$(CC) $(CFLAGS_NATIVE) $< $(CORE_LIB) -lm -o $@
+build/bench/mlp_spiral.mjs: tests/bench/mlp_spiral.c $(CORE_LIB) $(CORE_H) | build/bench
+	$(EMCC) $(EMFLAGS) $< $(CORE_LIB) -o $@
 
 # Scaffold a chapter: make chapter NAME=slug [NUM=NN] [TITLE="Title"].
 chapter:
@@ -126,5 +135,5 @@ build/test/test_%: tests/engine/test_%.c engine/core/%.c tests/engine/check.h $(
 build/wasm/%.mjs: engine/%.c $(wildcard engine/core/*.c) $(CORE_H) | build/wasm
 	$(EMCC) $(EMFLAGS) -DMLM_MODULE=$* $< $(CORE_LIB) engine/core/wasm.c -o $@
 
-build/native build/test build/wasm:
+build/native build/test build/wasm build/bench:
 	@mkdir -p $@
