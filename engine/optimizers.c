@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "detmath.h"
 #include "mlm.h"
 #include "optim.h"
 #include "testfns.h"
@@ -317,13 +318,13 @@ static void op_run_step(op_run *r, int k, int fn, const op_state *s, int64_t ste
         r->end_step = step;
         return;
     }
-    double moved = hypot(r->x[0] - before[0], r->x[1] - before[1]);
+    double moved = mlm_hypot(r->x[0] - before[0], r->x[1] - before[1]);
     r->f = f;
     r->g[0] = g[0];
     r->g[1] = g[1];
     mlm_series_push(&r->trail, r->x[0], r->x[1]);
     mlm_series_push(&r->loss, (double)step, op_loss_value(s->t, f));
-    if (f - s->t->fmin < OP_TOL_F || (hypot(g[0], g[1]) < OP_TOL && moved < OP_TOL)) {
+    if (f - s->t->fmin < OP_TOL_F || (mlm_hypot(g[0], g[1]) < OP_TOL && moved < OP_TOL)) {
         r->state = OP_CONVERGED;
         r->end_step = step;
     }
@@ -373,11 +374,9 @@ static void op_step(mlm_instance *in, void *self) {
             mlm_converged(in, 1, "%s: %s; %d converged, %d diverged, %d still moving", why, head,
                           converged, diverged, running);
         } else if (running) {
-            /* Nobody converged and nobody is lost: neither status is true, so end the run with
-               a reason and leave the status alone (the widget shows it as paused, finished). */
-            mlm_fail(in, "%s: %s; none converged within %d steps, %d still moving", why, head,
-                     d->steps, running);
-            in->final = 1;
+            /* Nobody converged and nobody is lost: the race is simply over. */
+            mlm_finished(in, "%s: %s; none converged within %d steps, %d still moving", why, head,
+                         d->steps, running);
         } else {
             mlm_diverged(in, 1, "every optimizer diverged");
         }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "detmath.h"
 #include "mlm.h"
 #include "optim.h"
 #include "testfns.h"
@@ -212,19 +213,18 @@ static void tf_step(mlm_instance *in, void *self) {
                          (long long)step, d->lr);
         return;
     }
-    double moved = hypot(s->x[0] - before[0], s->x[1] - before[1]);
+    double moved = mlm_hypot(s->x[0] - before[0], s->x[1] - before[1]);
     s->f = f;
     s->g[0] = g[0];
     s->g[1] = g[1];
     mlm_series_push(&s->trail, s->x[0], s->x[1]);
     mlm_series_push(&s->loss, (double)step, tf_loss_value(t, f));
-    if (f - t->fmin < TF_TOL_F || (hypot(g[0], g[1]) < TF_TOL && moved < TF_TOL)) {
+    if (f - t->fmin < TF_TOL_F || (mlm_hypot(g[0], g[1]) < TF_TOL && moved < TF_TOL)) {
         tf_report_stop(in, s, d->fn);
     } else if (step >= d->steps) {
-        /* Still moving: neither converged nor diverged, so end with a reason and no status. */
-        mlm_fail(in, "stopped after %d steps, still moving: f − f* = %.3g, |∇f| = %.3g", d->steps,
-                 f - t->fmin, hypot(g[0], g[1]));
-        in->final = 1;
+        /* Still moving: neither converged nor diverged; the step budget is simply used up. */
+        mlm_finished(in, "stopped after %d steps, still moving: f − f* = %.3g, |∇f| = %.3g", d->steps,
+                     f - t->fmin, mlm_hypot(g[0], g[1]));
     }
 }
 
@@ -251,7 +251,7 @@ static void tf_draw(mlm_instance *in, void *self) {
     snprintf(s->where, TF_TEXT, "%s: f(%.3g, %.3g) = %.4g", t->name, s->x[0], s->x[1], s->f);
     in->views[V_WHERE].text = s->where;
     in->views[V_HARD].text = (char *)t->hard; /* read only, by the renderer */
-    in->views[V_GRAD].value = (float)hypot(s->g[0], s->g[1]);
+    in->views[V_GRAD].value = (float)mlm_hypot(s->g[0], s->g[1]);
 }
 
 const mlm_module mlm_module_test_functions = {

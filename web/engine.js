@@ -10,7 +10,7 @@ const PANEL_BYTES = 20;
 export const STRIDE = { points: 3, curve: 2, trail: 2, segments: 4, arrows: 4, markers: 2, field: 1,
   bars: 2, tiles: 3, edges: 5, nodes: 3, labels: 2 };
 export const stride = (kind, w, h) => (kind === 'tiles' ? 3 + w * h : STRIDE[kind] || 0);
-export const STATUS = ['running', 'converged', 'diverged'];
+export const STATUS = ['running', 'converged', 'diverged', 'finished'];
 
 const loaded = new Map(); // module name -> Promise of the Emscripten module object
 

@@ -552,11 +552,15 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   if (lines.length) box(ctx, theme, L + 6, T + 6, lines.map((s) => ({ text: s })), pw - 12);
   const legend = views.filter(({ decl: v, st }) => FLAG(v, 'legend') && !st.hidden && v.label)
     .map(({ decl: v }) => ({ text: v.label, color: theme.palette[((v.color % 8) + 8) % 8], kind: v.kind, dashed: FLAG(v, 'dashed') }));
-  if (legend.length) {
+  // A legend that would cover much of the plot (many entries, a phone-sized panel) is handed
+  // back for the page to show under the canvas instead.
+  let pageLegend = null;
+  const lw = legend.length ? Math.min(Math.max(...legend.map((e) => ctx.measureText(e.text).width)) + 30, pw - 12) : 0;
+  const lh = legend.length * 16 + 6;
+  if (legend.length && lw * lh > 0.2 * pw * ph) pageLegend = legend;
+  else if (legend.length) {
     // The legend goes in whichever corner hides the least data (top right when they tie), and
     // never over the readouts in the top-left corner.
-    const lw = Math.min(Math.max(...legend.map((e) => ctx.measureText(e.text).width)) + 30, pw - 12);
-    const lh = legend.length * 16 + 6;
     const below = lines.length ? lines.length * 16 + 10 : 0;
     const spots = [[L + pw - 6 - lw, T + 6], [L + pw - 6 - lw, T + ph - 6 - lh], [L + 6, T + ph - 6 - lh], [L + 6, T + 6 + below]];
     const pts = samplePoints(views, sx, sy, ok);
@@ -571,6 +575,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   }
 
   return {
+    legend: pageLegend,
     plot: { L, T, pw, ph },
     toData(px, py) {
       let x = xr[0] + (px - L) / ax, y = yr[0] + (T + ph - py) / ay;

@@ -4,7 +4,7 @@
 // a new chapter's widget works without a line of new JavaScript.
 //
 // DOM contract (tests/browser/harness.mjs relies on it): figure.widget[data-widget][data-id]
-// [data-status = loading | paused | running | converged | diverged]; every parameter control is a
+// [data-status = loading | paused | running | converged | diverged | finished]; every parameter control is a
 // labelled form element named after its parameter; the seed control is named "seed"; the step
 // count is in [data-role="step"]; buttons are named Play (or Play again) / Pause, Step, Reset.
 import { Instance, Timeline, loadModule } from './engine.js';
@@ -99,7 +99,9 @@ export class Widget {
 
     // Controls for the parameters the chapter shows, then the seed.
     this.controls = this.params.map((p, i) => (p.show === false ? null : this.buildControl(p, i, base)));
-    const grid = el('div', { class: 'widget-controls' }, ...this.controls.filter(Boolean).map((c) => c.row));
+    // In the order the chapter's `controls` line lists them (declaration order otherwise).
+    const ordered = this.controls.filter(Boolean).sort((a, b) => (a.p.order || 0) - (b.p.order || 0) || a.i - b.i);
+    const grid = el('div', { class: 'widget-controls' }, ...ordered.map((c) => c.row));
     this.seedInput = el('input', { type: 'number', name: 'seed', id: `${base}-seed`, min: 0, max: SEED_MAX, step: 1,
       inputmode: 'numeric', value: this.seed });
     this.seedBtn = el('button', { type: 'button', class: 'btn btn-small', text: 'New seed', title: 'Draw a new random seed and start again' });
@@ -484,6 +486,7 @@ export class Widget {
       const at = `at step ${inst.statusStep.toLocaleString('en-US')}`;
       if (inst.status === 'diverged') this.setStatus('diverged', `Diverged ${at}. ${said}`);
       else if (inst.status === 'converged') this.setStatus('converged', `Converged ${at}. ${said}`);
+      else if (inst.status === 'finished') this.setStatus('finished', `Finished ${at}. ${said}`);
       else this.setStatus('paused', said || 'The run is complete.');
       this.saveHash();
     }
@@ -525,6 +528,20 @@ export class Widget {
 
   get active() { return !!this.inst && this.visible && (this.running || this.replayTo >= 0); }
 
+  // A legend too big for its plot, as a list under the canvas (rebuilt only when it changes).
+  showLegend(pe, entries) {
+    const key = entries ? entries.map((e) => `${e.text}|${e.color}|${e.dashed}|${e.kind}`).join('\n') : '';
+    if (pe.legendKey === key) return;
+    pe.legendKey = key;
+    if (!entries) { if (pe.legendEl) pe.legendEl.remove(); pe.legendEl = null; return; }
+    if (!pe.legendEl) pe.legendEl = pe.cell.appendChild(el('ul', { class: 'panel-legend', 'aria-label': 'Legend' }));
+    pe.legendEl.replaceChildren(...entries.map((e) => {
+      const swatch = el('span', { class: `swatch swatch-${e.kind}${e.dashed ? ' dashed' : ''}`, 'aria-hidden': 'true' });
+      swatch.style.setProperty('--swatch', e.color);
+      return el('li', {}, swatch, e.text);
+    }));
+  }
+
   // ---- status and drawing ----
 
   setStatus(status, text) {
@@ -563,6 +580,7 @@ export class Widget {
       const views = [];
       this.manifest.views.forEach((v, k) => { if (v.panel === i) views.push({ decl: v, st: inst.views[k] }); });
       pe.geom = drawPanel(ctx, W, H, decl, pst, views, theme, this.caches[i]);
+      this.showLegend(pe, pe.geom.legend);
     });
     // Readouts for the status line: views declared with no panel.
     const parts = [];

@@ -162,6 +162,14 @@ double mlm_sigmoid(double x) {
     return e / (1.0 + e);
 }
 
+double mlm_hypot(double x, double y) {
+    x = fabs(x), y = fabs(y);
+    double m = x > y ? x : y;
+    if (m == 0 || m != m || m == INFINITY) return x + y; /* 0, NaN or infinity */
+    x /= m, y /= m; /* scaled into [0, 1]: the squares can neither overflow nor underflow to 0 */
+    return m * sqrt(x * x + y * y);
+}
+
 double mlm_pow(double x, double y) {
     if (y == 0) return 1.0;
     if (x == 0) return y > 0 ? 0.0 : INFINITY;

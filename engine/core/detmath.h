@@ -24,5 +24,6 @@ double mlm_cos(double x);
 double mlm_tanh(double x);
 double mlm_sigmoid(double x); /* 1 / (1 + exp(-x)), without overflow for either sign */
 double mlm_pow(double x, double y); /* x > 0, or x = 0 with y > 0; exp(y log x) */
+double mlm_hypot(double x, double y); /* sqrt(x^2 + y^2) without overflow (libm's differs) */
 
 #endif

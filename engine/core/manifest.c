@@ -79,8 +79,9 @@ void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
         json_number(f, p->step);
         fprintf(f, ",\"def\":");
         json_number(f, defaults ? defaults[i] : p->def);
-        fprintf(f, ",\"log\":%s,\"show\":%s,\"help\":", p->log ? "true" : "false",
-                !shown || shown[i] ? "true" : "false");
+        /* shown[i]: 0 hidden, else the control's place (a widget block's `controls` order) */
+        fprintf(f, ",\"log\":%s,\"show\":%s,\"order\":%d,\"help\":", p->log ? "true" : "false",
+                !shown || shown[i] ? "true" : "false", shown ? shown[i] : 1);
         json_string(f, p->help);
         if (p->kind == MLM_CHOICE) {
             fprintf(f, ",\"choices\":[");

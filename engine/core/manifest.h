@@ -8,7 +8,9 @@
 #include "mlm.h"
 
 /* Write m as one JSON object. defaults (n_params values, or NULL for the declared ones) and
-   shown (n_params flags, or NULL for all) carry a widget block's choices. */
+   shown (per parameter: 0 hidden, else its place among the controls, as a widget block's
+   `controls` line lists them; NULL: all shown in declaration order) carry a widget block's
+   choices. */
 void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
                         const unsigned char *shown);
 /* NULL if the declaration is consistent, else a message naming the problem. */

@@ -348,6 +348,13 @@ void mlm_diverged(mlm_instance *in, int final, const char *fmt, ...) {
     va_end(ap);
 }
 
+void mlm_finished(mlm_instance *in, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    report(in, MLM_FINISHED, 1, fmt, ap);
+    va_end(ap);
+}
+
 void mlm_fail(mlm_instance *in, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -154,7 +154,8 @@ typedef struct {
 typedef enum {
     MLM_RUNNING = 0,
     MLM_CONVERGED = 1,
-    MLM_DIVERGED = 2
+    MLM_DIVERGED = 2,
+    MLM_FINISHED = 3 /* the run is over without converging or diverging (a step limit reached) */
 } mlm_status;
 
 /* ---- the module declaration ---- */
@@ -243,6 +244,9 @@ void *mlm_alloc_const(mlm_instance *in, size_t bytes); /* likewise, in the const
    runs diverged); final = 1 ends the run. The reason is printf-formatted. */
 void mlm_converged(mlm_instance *in, int final, const char *fmt, ...);
 void mlm_diverged(mlm_instance *in, int final, const char *fmt, ...);
+/* The run is over although it neither converged nor diverged (it used up its steps while still
+   moving); always final. */
+void mlm_finished(mlm_instance *in, const char *fmt, ...);
 void mlm_fail(mlm_instance *in, const char *fmt, ...);
 /* Look up a declaration by name: index, or -1. */
 int mlm_param_index(const mlm_module *m, const char *name);

@@ -170,10 +170,11 @@ static int parse_value(mlmbook_chapter *ch, const entry *e, const mlm_param *p, 
     return 0;
 }
 
-/* Mark the names of a comma list in `shown`; returns 0, or -1 after reporting an unknown one. */
+/* Mark the names of a comma list in `shown` with their position in it (1, 2, ...: the order the
+   controls appear in); returns 0, or -1 after reporting an unknown one. */
 static int parse_names(mlmbook_chapter *ch, const entry *e, const mlm_module *m,
                        unsigned char *shown, const char *what) {
-    int bad = 0;
+    int bad = 0, pos = 0;
     memset(shown, 0, (size_t)m->n_params);
     const char *p = e->value;
     while (*p) {
@@ -195,7 +196,7 @@ static int parse_names(mlmbook_chapter *ch, const entry *e, const mlm_module *m,
             bad = 1;
             continue;
         }
-        shown[i] = 1;
+        shown[i] = (unsigned char)(++pos < 255 ? pos : 255);
     }
     return bad ? -1 : 0;
 }

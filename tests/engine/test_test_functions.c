@@ -106,11 +106,12 @@ static void test_stops(void) {
     CHECK(mlm_isfinite(s->x[0]) && mlm_isfinite(s->x[1]), "not frozen at a finite point");
     mlm_destroy(in);
 
-    /* Nothing stopped it: the run ends at its length, still running, and says so. */
+    /* Nothing stopped it: the run ends at its length, finished (neither converged nor
+       diverged), and says so. */
     in = make(MLM_TESTFN_ROSENBROCK, MLM_OPT_SGD, 0.001, 200);
     CHECK(mlm_reset(in, 1) == 0, "reset");
     run_to_end(in, 3000);
-    CHECK(in->steps == 200 && in->final && in->status == MLM_RUNNING &&
+    CHECK(in->steps == 200 && in->final && in->status == MLM_FINISHED &&
           strstr(in->reason, "still moving"), "%lld: %s", (long long)in->steps, in->reason);
     mlm_destroy(in);
 }
