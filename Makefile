@@ -27,12 +27,19 @@ CFLAGS_NATIVE := $(WARN) $(FPFLAGS) -O2 -g -Iengine/core
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CMARK    := $(shell pkg-config --cflags --libs libcmark 2>/dev/null || echo -lcmark)
 
-EMFLAGS := $(WARN) $(FPFLAGS) -O3 -msimd128 -Iengine/core \
+# wasm: every source is compiled once to an object (EMCC_C), and each module is linked from its
+# own object, its export layer and the shared core objects (EMFLAGS); unused core code is dropped
+# at link time.
+# LLVM optimises each object at -O3; the link runs binaryen at -O2, which measured 1.5 s a module
+# against 2.2 s at -O3 for a wasm file within 1 % of the size.
+EMCC_C  := $(WARN) $(FPFLAGS) -O3 -msimd128 -Iengine/core
+EMFLAGS := $(WARN) $(FPFLAGS) -O2 -msimd128 \
 	-sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web,worker \
 	-sALLOW_MEMORY_GROWTH=1 -sEXPORTED_RUNTIME_METHODS=UTF8ToString \
 	-sINCOMING_MODULE_JS_API=wasmBinary,locateFile,print,printErr
 
 WASM := $(foreach m,$(MODULES),build/wasm/$(m).mjs)
+WASM_CORE := $(patsubst engine/core/%.c,build/wasm/obj/core_%.o,$(CORE_LIB))
 
 .PHONY: all setup site serve test test-engine test-generator test-web test-browser bench chapter clean
 
@@ -84,8 +91,9 @@ bench: setup
 # The bench's MLP workload on the book's engine, natively and in wasm (tests/bench/mlp_spiral.c).
 build/bench/mlp_spiral: tests/bench/mlp_spiral.c $(CORE_LIB) $(CORE_H) | build/bench
 	$(CC) $(CFLAGS_NATIVE) $< $(CORE_LIB) -lm -o $@
-build/bench/mlp_spiral.mjs: tests/bench/mlp_spiral.c $(CORE_LIB) $(CORE_H) | build/bench
-	$(EMCC) $(EMFLAGS) $< $(CORE_LIB) -o $@
+build/bench/mlp_spiral.mjs: tests/bench/mlp_spiral.c $(WASM_CORE) $(CORE_H) | build/bench
+	$(EMCC) $(EMCC_C) -c $< -o build/bench/mlp_spiral.o
+	$(EMCC) $(EMFLAGS) build/bench/mlp_spiral.o $(WASM_CORE) -o $@
 
 # Scaffold a chapter: make chapter NAME=slug [NUM=NN] [TITLE="Title"].
 chapter:
@@ -132,8 +140,17 @@ build/test/test_%: tests/engine/test_%.c engine/core/%.c tests/engine/check.h $(
 
 # ---- wasm ----
 
-build/wasm/%.mjs: engine/%.c $(wildcard engine/core/*.c) $(CORE_H) | build/wasm
-	$(EMCC) $(EMFLAGS) -DMLM_MODULE=$* $< $(CORE_LIB) engine/core/wasm.c -o $@
+# Keep the objects: make would otherwise delete them as intermediates and rebuild them all.
+.SECONDARY: $(WASM_CORE) $(foreach m,$(MODULES),build/wasm/obj/$(m).o build/wasm/obj/$(m).export.o)
 
-build/native build/test build/wasm build/bench:
+build/wasm/obj/core_%.o: engine/core/%.c $(CORE_H) | build/wasm/obj
+	$(EMCC) $(EMCC_C) -c $< -o $@
+build/wasm/obj/%.o: engine/%.c $(CORE_H) | build/wasm/obj
+	$(EMCC) $(EMCC_C) -c $< -o $@
+build/wasm/obj/%.export.o: engine/core/wasm.c $(CORE_H) | build/wasm/obj
+	$(EMCC) $(EMCC_C) -DMLM_MODULE=$* -c $< -o $@
+build/wasm/%.mjs: build/wasm/obj/%.o build/wasm/obj/%.export.o $(WASM_CORE) | build/wasm
+	$(EMCC) $(EMFLAGS) $^ -o $@
+
+build/native build/test build/wasm build/wasm/obj build/bench:
 	@mkdir -p $@
