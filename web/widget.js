@@ -408,6 +408,8 @@ export class Widget {
     }
     this.timeline.clear();
     this.timeline.offer(0, () => this.inst.snapshot());
+    // A new run may number its field versions from 1 again: drop what was cached for the old one.
+    this.caches = this.manifest.panels.map(() => ({}));
     this.maxStep = 0;
     this.replayTo = -1;
     this.carry = 0;
