@@ -57,6 +57,8 @@ function logTicks(a, b) {
     const v = Math.log10(m) + e;
     if (v >= a - 1e-9 && v <= b + 1e-9) out.push(v);
   }
+  // A range narrower than 1-2-5 spacing (0.53 to 0.8, say): plain evenly spaced values instead.
+  if (out.length < 2) return linearTicks(Math.pow(10, a), Math.pow(10, b), 3).filter((v) => v > 0).map(Math.log10);
   return out;
 }
 
@@ -64,7 +66,7 @@ function tickLabel(v, log, step) {
   if (log) {
     const x = Math.pow(10, v);
     if (Math.abs(v) >= 4) return `1e${Math.round(v)}`;
-    return String(Number(x.toPrecision(2)));
+    return String(Number(x.toPrecision(3)));
   }
   if (v === 0) return '0';
   const a = Math.abs(v);
@@ -535,6 +537,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     }
   }
   if (decl.title) {
+    ctx.fillStyle = theme.ink; // set here: a panel without axes skipped the labels that set it
     ctx.font = `600 ${small ? 12 : 13}px ${theme.font}`;
     ctx.textAlign = 'left';
     ctx.textBaseline = 'alphabetic';

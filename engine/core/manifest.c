@@ -55,13 +55,13 @@ static const char *const view_flags[] = {"legend",     "dashed", "faint",     "h
                                          "log_levels", "int",    "diverging", "gray"};
 
 void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
-                        const unsigned char *shown) {
+                        const unsigned char *shown, double speed) {
     fprintf(f, "{\"module\":");
     json_string(f, m->name);
     fprintf(f, ",\"title\":");
     json_string(f, m->title);
     fprintf(f, ",\"speed\":");
-    json_number(f, m->speed);
+    json_number(f, speed > 0 ? speed : m->speed);
     fprintf(f, ",\"random\":%s", m->random ? "true" : "false");
     fprintf(f, ",\"params\":[");
     for (int i = 0; i < m->n_params; i++) {

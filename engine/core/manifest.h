@@ -10,9 +10,9 @@
 /* Write m as one JSON object. defaults (n_params values, or NULL for the declared ones) and
    shown (per parameter: 0 hidden, else its place among the controls, as a widget block's
    `controls` line lists them; NULL: all shown in declaration order) carry a widget block's
-   choices. */
+   choices; speed > 0 replaces the module's player speed (a widget block's `speed` line). */
 void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
-                        const unsigned char *shown);
+                        const unsigned char *shown, double speed);
 /* NULL if the declaration is consistent, else a message naming the problem. */
 const char *mlm_manifest_check(const mlm_module *m);
 

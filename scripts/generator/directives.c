@@ -237,6 +237,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     const char *id = NULL, *caption = NULL;
     int id_line = line;
     long height = 0;
+    double speed = 0; /* 0: the module's own */
     for (int k = 0; k < n; k++) {
         const char *key = e[k].key, *val = e[k].value;
         if (!strcmp(key, "id")) {
@@ -251,6 +252,13 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
             parse_names(ch, &e[k], m, shown, "controls");
         } else if (!strcmp(key, "caption")) {
             caption = val;
+        } else if (!strcmp(key, "speed")) {
+            char *end;
+            speed = strtod(val, &end);
+            if (!*val || *end || !(speed >= 0.1 && speed <= 1e6)) {
+                mlmbook_error(ch->path, e[k].line, "speed is the player's steps per second, 0.1 to 1000000, not '%s'", val);
+                speed = 0;
+            }
         } else if (!strcmp(key, "height")) {
             char *end;
             height = strtol(val, &end, 10);
@@ -265,7 +273,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
                 param_names(&b, m);
                 mlmbook_error(ch->path, e[k].line,
                               "unknown key '%s' for widget %s (its parameters: %s; other keys: id, "
-                              "controls, caption, height)", key, m->name, b.data);
+                              "controls, caption, height, speed)", key, m->name, b.data);
                 mlmbook_buf_free(&b);
                 continue;
             }
@@ -294,7 +302,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
         fputs("mlmbook: out of memory\n", stderr);
         exit(1);
     }
-    mlm_manifest_write(f, m, defaults, shown);
+    mlm_manifest_write(f, m, defaults, shown, speed);
     fclose(f);
 
     mlmbook_buf b = {0};

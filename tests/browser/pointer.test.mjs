@@ -12,6 +12,7 @@ const pages = listPages().filter((p) => staticWidgetCount(p) > 0);
 
 // Drag from (ax, ay) to (bx, by), fractions of the canvas box, in a few moves.
 async function stroke(page, canvas, ax, ay, bx, by) {
+  await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
   const at = (fx, fy) => [box.x + box.width * fx, box.y + box.height * fy];
   await page.mouse.move(...at(ax, ay));

@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (argc == 3 && strcmp(argv[2], "--manifest") == 0) {
-        mlm_manifest_write(stdout, m, NULL, NULL);
+        mlm_manifest_write(stdout, m, NULL, NULL, 0);
         putchar('\n');
         return 0;
     }
