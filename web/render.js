@@ -133,22 +133,46 @@ function colormap(t, out, k) {
 // or grey (paper to ink), over [lo, hi] (diverging: [-m, m]). Writes r, g, b into out[k..k+2].
 const PALE = [[247, 247, 247], [44, 47, 52]], BLUE = [0, 114, 178], ORANGE = [213, 94, 0];
 const PAPER = [[252, 252, 250], [24, 26, 29]], INK = [[24, 24, 24], [236, 236, 236]];
-function painter(flags, lo, hi, dark) {
-  const mix = (a, b, t, out, k) => {
-    out[k] = a[0] + (b[0] - a[0]) * t; out[k + 1] = a[1] + (b[1] - a[1]) * t; out[k + 2] = a[2] + (b[2] - a[2]) * t;
-  };
-  const d = dark ? 1 : 0;
-  if (flags.includes('diverging')) {
+function mapKind(flags) { return flags.includes('diverging') ? 'diverging' : flags.includes('gray') ? 'gray' : 'viridis'; }
+
+// 256 colours per map and scheme, packed as the bytes of an ImageData pixel (r, g, b, 255 in
+// memory order), so colouring a 100 x 100 field is one table look-up per cell.
+const LUTS = new Map();
+function lut(kind, dark) {
+  const key = kind + (dark ? ':dark' : '');
+  let L = LUTS.get(key);
+  if (L) return L;
+  L = new Uint32Array(256);
+  const bytes = new Uint8Array(L.buffer), rgb = [0, 0, 0], d = dark ? 1 : 0;
+  const mix = (a, b, t) => { for (let c = 0; c < 3; c++) rgb[c] = a[c] + (b[c] - a[c]) * t; };
+  for (let i = 0; i < 256; i++) {
+    const t = i / 255;
+    if (kind === 'diverging') mix(PALE[d], t >= 0.5 ? BLUE : ORANGE, Math.abs(2 * t - 1));
+    else if (kind === 'gray') mix(PAPER[d], INK[d], t);
+    else colormap(t, rgb, 0);
+    bytes[4 * i] = rgb[0]; bytes[4 * i + 1] = rgb[1]; bytes[4 * i + 2] = rgb[2]; bytes[4 * i + 3] = 255;
+  }
+  LUTS.set(key, L);
+  return L;
+}
+
+// Value to table index for a map over [lo, hi] (diverging: symmetric about 0, [-m, m]).
+function indexer(kind, flags, lo, hi) {
+  const q = (t) => (t <= 0 ? 0 : t >= 1 ? 255 : (t * 255 + 0.5) | 0);
+  if (kind === 'diverging') {
     const m = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
-    return (v, out, k) => {
-      const t = Math.max(-1, Math.min(1, v / m));
-      mix(PALE[d], t >= 0 ? BLUE : ORANGE, Math.abs(t), out, k);
-    };
+    return (v) => q((v / m + 1) / 2);
   }
   const span = hi - lo || 1;
-  if (flags.includes('gray')) return (v, out, k) => mix(PAPER[d], INK[d], Math.max(0, Math.min(1, (v - lo) / span)), out, k);
+  if (kind === 'gray') return (v) => q((v - lo) / span);
   const norm = normaliser(lo, hi, flags.includes('log_levels'));
-  return (v, out, k) => colormap(norm(v), out, k);
+  return (v) => q(norm(v));
+}
+
+// The colour of value v (r, g, b into out[k..k+2]), from the same tables.
+function painter(flags, lo, hi, dark) {
+  const kind = mapKind(flags), bytes = new Uint8Array(lut(kind, dark).buffer), index = indexer(kind, flags, lo, hi);
+  return (v, out, k) => { const i = 4 * index(v); out[k] = bytes[i]; out[k + 1] = bytes[i + 1]; out[k + 2] = bytes[i + 2]; };
 }
 
 function css(rgb) { return `rgb(${rgb[0] | 0},${rgb[1] | 0},${rgb[2] | 0})`; }
@@ -261,20 +285,21 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     const c = (cache[v.name] ||= {});
     if (c.imgVersion !== st.version || c.imgW !== st.w || c.imgH !== st.h || c.imgDark !== theme.dark || !c.img) {
       const [lo, hi] = st.hi > st.lo ? [st.lo, st.hi] : fieldRange(st.data);
-      const paint = painter(v.flags, lo, hi, theme.dark);
-      const img = c.img && c.imgW === st.w && c.imgH === st.h ? c.img : makeCanvas(st.w, st.h);
+      const kind = mapKind(v.flags), L = lut(kind, theme.dark), index = indexer(kind, v.flags, lo, hi);
+      const same = c.img && c.imgW === st.w && c.imgH === st.h;
+      const img = same ? c.img : makeCanvas(st.w, st.h);
       const g = img.getContext('2d');
-      const id = g.createImageData(st.w, st.h);
-      const rgb = [0, 0, 0];
-      for (let j = 0; j < st.h; j++) for (let i = 0; i < st.w; i++) {
-        const k = ((st.h - 1 - j) * st.w + i) * 4;
-        const val = st.data[j * st.w + i];
-        if (!Number.isFinite(val)) { id.data[k + 3] = 0; continue; }
-        paint(val, rgb, 0);
-        id.data[k] = rgb[0]; id.data[k + 1] = rgb[1]; id.data[k + 2] = rgb[2]; id.data[k + 3] = 255;
+      const id = same && c.id ? c.id : g.createImageData(st.w, st.h);
+      const px = new Uint32Array(id.data.buffer), d = st.data, w = st.w;
+      for (let j = 0; j < st.h; j++) {
+        const row = (st.h - 1 - j) * w, src = j * w;
+        for (let i = 0; i < w; i++) {
+          const val = d[src + i];
+          px[row + i] = val === val && val !== Infinity && val !== -Infinity ? L[index(val)] : 0;
+        }
       }
       g.putImageData(id, 0, 0);
-      Object.assign(c, { img, imgVersion: st.version, imgW: st.w, imgH: st.h, imgDark: theme.dark });
+      Object.assign(c, { img, id, imgVersion: st.version, imgW: st.w, imgH: st.h, imgDark: theme.dark });
     }
     const plain = !FLAG(v, 'diverging') && !FLAG(v, 'gray');
     ctx.globalAlpha = FLAG(v, 'faint') ? 0.35 : !plain ? 0.9 : theme.dark ? 0.55 : 0.42;
@@ -596,40 +621,49 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
 function drawTiles(ctx, v, st, sx, sy, theme, cache) {
   const { w, h, count, data } = st;
   const stride = 3 + w * h;
+  // All tiles go into one atlas image, filled with one putImageData, so the browser uploads one
+  // texture a frame however many tiles there are.
+  const cols = Math.max(1, Math.min(count, Math.floor(4096 / w))), rows = Math.ceil(count / cols);
   const c = (cache[v.name] ||= {});
-  if (!c.tile || c.tileW !== w || c.tileH !== h) {
-    c.tile = makeCanvas(w, h);
-    c.tileW = w;
-    c.tileH = h;
-    c.pixels = c.tile.getContext('2d').createImageData(w, h);
+  if (!c.atlas || c.aw !== cols * w || c.ah !== rows * h) {
+    c.atlas = makeCanvas(cols * w, rows * h);
+    c.aw = cols * w;
+    c.ah = rows * h;
+    c.pixels = c.atlas.getContext('2d').createImageData(c.aw, c.ah);
   }
-  const g = c.tile.getContext('2d');
-  const px = c.pixels.data;
-  const rgb = [0, 0, 0];
+  const px = new Uint32Array(c.pixels.data.buffer);
+  const kind = mapKind(v.flags), L = lut(kind, theme.dark);
   const fixedRange = st.hi > st.lo;
-  ctx.imageSmoothingEnabled = w >= 24;
   for (let t = 0; t < count; t++) {
     const o = t * stride;
-    const cx = data[o], cy = data[o + 1], size = data[o + 2];
-    if (!Number.isFinite(cx) || !Number.isFinite(cy) || !(size > 0)) continue;
     let lo = st.lo, hi = st.hi;
     if (!fixedRange) {
       lo = Infinity; hi = -Infinity;
       for (let k = 0; k < w * h; k++) { const z = data[o + 3 + k]; if (Number.isFinite(z)) { if (z < lo) lo = z; if (z > hi) hi = z; } }
       if (!(hi >= lo)) { lo = 0; hi = 1; }
     }
-    const paint = painter(v.flags, lo, hi, theme.dark);
-    for (let k = 0; k < w * h; k++) {
-      const z = data[o + 3 + k];
-      paint(Number.isFinite(z) ? z : lo, rgb, 0);
-      px[4 * k] = rgb[0]; px[4 * k + 1] = rgb[1]; px[4 * k + 2] = rgb[2]; px[4 * k + 3] = 255;
+    const index = indexer(kind, v.flags, lo, hi);
+    const ox = (t % cols) * w, oy = Math.floor(t / cols) * h;
+    for (let r = 0; r < h; r++) {
+      const dst = (oy + r) * c.aw + ox, src = o + 3 + r * w;
+      for (let k = 0; k < w; k++) {
+        const z = data[src + k];
+        px[dst + k] = L[index(Number.isFinite(z) ? z : lo)];
+      }
     }
-    g.putImageData(c.pixels, 0, 0);
+  }
+  c.atlas.getContext('2d').putImageData(c.pixels, 0, 0);
+  ctx.imageSmoothingEnabled = w >= 24;
+  ctx.strokeStyle = theme.grid;
+  ctx.lineWidth = 1;
+  for (let t = 0; t < count; t++) {
+    const o = t * stride;
+    const cx = data[o], cy = data[o + 1], size = data[o + 2];
+    if (!Number.isFinite(cx) || !Number.isFinite(cy) || !(size > 0)) continue;
     const X0 = sx(cx - size / 2), X1 = sx(cx + size / 2), Y0 = sy(cy + size / 2), Y1 = sy(cy - size / 2);
-    ctx.drawImage(c.tile, Math.min(X0, X1), Math.min(Y0, Y1), Math.abs(X1 - X0), Math.abs(Y1 - Y0));
-    ctx.strokeStyle = theme.grid;
-    ctx.lineWidth = 1;
-    ctx.strokeRect(Math.min(X0, X1) + 0.5, Math.min(Y0, Y1) + 0.5, Math.abs(X1 - X0) - 1, Math.abs(Y1 - Y0) - 1);
+    const x = Math.min(X0, X1), y = Math.min(Y0, Y1), dw = Math.abs(X1 - X0), dh = Math.abs(Y1 - Y0);
+    ctx.drawImage(c.atlas, (t % cols) * w, Math.floor(t / cols) * h, w, h, x, y, dw, dh);
+    ctx.strokeRect(x + 0.5, y + 0.5, dw - 1, dh - 1);
   }
   ctx.imageSmoothingEnabled = true;
 }

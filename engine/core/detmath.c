@@ -7,10 +7,9 @@
 #include <math.h>
 #include <stdint.h>
 
-/* ln 2 split so that k * LN2_HI is exact for |k| < 2^11. */
+/* ln 2 split so that e * LN2_HI is exact for the exponents e of doubles (|e| < 2^11). */
 #define LN2_HI 6.93147180369123816490e-01
 #define LN2_LO 1.90821492927058770002e-10
-#define INV_LN2 1.44269504088896338700e+00
 /* pi / 2 in three parts of 33 bits each: k * part is exact for |k| < 2^20. */
 #define PIO2_1 1.57079632673412561417e+00
 #define PIO2_2 6.07710050650619224932e-11
@@ -18,28 +17,38 @@
 #define INV_PIO2 6.36619772367581382433e-01
 #define INV_LN10 4.34294481903251827651e-01
 
-/* e^r for |r| <= ln(2)/2: Taylor series to r^14 (the next term is below 2^-60). */
-static double exp_small(double r) {
-    double p = 1.0 / 87178291200.0; /* 1/14! */
-    static const double inv_fact[14] = {
-        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
-        1.0 / 40320.0,      1.0 / 5040.0,      1.0 / 720.0,      1.0 / 120.0,     1.0 / 24.0,
-        1.0 / 6.0,          0.5,               1.0,              1.0};
-    for (int i = 0; i < 14; i++) p = p * r + inv_fact[i];
-    return p;
-}
+/* 2^(j/32) for j = 0..31, each the double nearest the true value (computed to 60 digits). */
+static const double exp2_32[32] = {
+    1.0, 1.0218971486541166, 1.0442737824274138, 1.0671404006768237, 1.0905077326652577,
+    1.1143867425958924, 1.1387886347566916, 1.1637248587775775, 1.189207115002721,
+    1.215247359980469, 1.241857812073484, 1.2690509571917332, 1.2968395546510096,
+    1.3252366431597413, 1.3542555469368927, 1.383909881963832, 1.4142135623730951,
+    1.4451808069770467, 1.4768261459394993, 1.5091644275934228, 1.5422108254079407,
+    1.5759808451078865, 1.6104903319492543, 1.645755478153965, 1.681792830507429,
+    1.718619298122478, 1.7562521603732995, 1.7947090750031072, 1.8340080864093424,
+    1.8741676341103, 1.9152065613971474, 1.9571441241754002};
 
+/* ln 2 / 32 split so that k * LN2_32_HI is exact (32 significant bits) for |k| < 2^21. */
+#define LN2_32_HI 0.021660849393811077
+#define LN2_32_LO -1.312785960212839e-12
+#define INV_LN2_32 46.16624130844683
+
+/* e^x = 2^(k/32) e^r with k = round(32 x / ln 2), |r| <= ln 2 / 64 < 0.011: on so small an
+   interval e^r needs only terms to r^6 (the next is below 4e-18), and 2^(k/32) is a power of
+   two times one of 32 table entries. */
 double mlm_exp(double x) {
     if (x != x) return x;
     if (x > 709.782712893384) return INFINITY;
     if (x < -745.1332191019412) return 0.0;
-    double k = floor(x * INV_LN2 + 0.5);
-    double r = (x - k * LN2_HI) - k * LN2_LO;
-    int ki = (int)k;
-    if (ki < -1020 || ki > 1020) return ldexp(exp_small(r), ki); /* near under- or overflow */
-    /* 2^k written straight into a double's exponent bits: exact, and much cheaper than ldexp. */
-    union { uint64_t u; double d; } two_k = {(uint64_t)(ki + 1023) << 52};
-    return exp_small(r) * two_k.d;
+    double kd = floor(x * INV_LN2_32 + 0.5);
+    double r = (x - kd * LN2_32_HI) - kd * LN2_32_LO;
+    double p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720))))));
+    int k = (int)kd, j = k & 31, q = (k - j) / 32; /* k = 32 q + j, 0 <= j < 32 */
+    double m = exp2_32[j] * p;
+    if (q < -1020 || q > 1020) return ldexp(m, q); /* near under- or overflow */
+    /* 2^q written straight into a double's exponent bits: exact, and much cheaper than ldexp. */
+    union { uint64_t u; double d; } two_q = {(uint64_t)(q + 1023) << 52};
+    return m * two_q.d;
 }
 
 double mlm_expm1(double x) {

@@ -7,7 +7,7 @@
  * different trajectory, and then a shared link no longer reproduces what its author saw.
  * These versions use only operations IEEE 754 defines exactly (+ - * /, sqrt, floor, frexp,
  * ldexp), so both builds compute them identically. They stay within 4 ulps of the C library's
- * results (1 for exp, sin and cos on their reduced ranges; tests/engine/test_detmath.c measures
+ * results (2 for exp, 1 for sin and cos on their reduced ranges; tests/engine/test_detmath.c measures
  * it), which is all the accuracy a training run can use.
  *
  * Modules call these instead of <math.h>'s exp, log, sin, cos, tanh, pow, log10. */

@@ -41,7 +41,7 @@ static double sigmoid_ref(double x) { return 1.0 / (1.0 + exp(-x)); }
 int main(void) {
     const int N = 200000;
     CHECK(worst(mlm_exp, exp, -700, 700, N) <= 2, "exp");
-    CHECK(worst(mlm_exp, exp, -1, 1, N) <= 1, "exp near 0");
+    CHECK(worst(mlm_exp, exp, -1, 1, N) <= 2, "exp near 0");
     CHECK(worst(mlm_expm1, expm1, -0.5, 0.5, N) <= 2, "expm1");
     CHECK(worst(mlm_log, log, 1e-300, 1e300, N) <= 2, "log");
     CHECK(worst(mlm_log, log, 0.5, 2, N) <= 3, "log near 1");
