@@ -436,18 +436,26 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
       let m = st.hi > 0 ? st.hi : 0;
       if (!m) for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(d[5 * i + 4]) || 0);
       m = m || 1;
-      ctx.lineCap = 'round';
+      // Edges fall into 8 strengths x 2 signs; each bucket is one path and one stroke, so a
+      // network of hundreds of connections is drawn in at most 16 calls.
+      const buckets = new Map();
       for (let i = 0; i < n; i++) {
         const x0 = d[5 * i], y0 = d[5 * i + 1], x1 = d[5 * i + 2], y1 = d[5 * i + 3], w = d[5 * i + 4];
         if (!ok(x0, y0) || !ok(x1, y1) || !Number.isFinite(w)) continue;
-        const t = Math.min(1, Math.abs(w) / m);
-        ctx.strokeStyle = css(w >= 0 ? BLUE : ORANGE);
+        const level = Math.min(7, Math.floor((Math.abs(w) / m) * 8));
+        const key = (w >= 0 ? 8 : 0) + level;
+        let p = buckets.get(key);
+        if (!p) buckets.set(key, (p = new Path2D()));
+        p.moveTo(sx(x0), sy(y0));
+        p.lineTo(sx(x1), sy(y1));
+      }
+      ctx.lineCap = 'round';
+      for (const [key, p] of buckets) {
+        const t = ((key & 7) + 0.5) / 8;
+        ctx.strokeStyle = css(key & 8 ? BLUE : ORANGE);
         ctx.globalAlpha = (FLAG(v, 'faint') ? 0.3 : 0.2) + 0.8 * t;
         ctx.lineWidth = 0.6 + 4.4 * t;
-        ctx.beginPath();
-        ctx.moveTo(sx(x0), sy(y0));
-        ctx.lineTo(sx(x1), sy(y1));
-        ctx.stroke();
+        ctx.stroke(p);
       }
       ctx.globalAlpha = 1;
     } else if (v.kind === 'nodes') {
@@ -473,18 +481,25 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
         ctx.stroke();
       }
     } else if (v.kind === 'points') {
+      // One path per colour, filled and outlined once: hundreds of points cost a few draw calls.
       const r = n > 400 ? 2.2 : n > 120 ? 3 : 4;
-      ctx.lineWidth = 1;
+      const paths = new Map();
       for (let i = 0; i < n; i++) {
         const x = d[3 * i], y = d[3 * i + 1];
         if (!ok(x, y)) continue;
-        const cls = Math.round(d[3 * i + 2]) || 0;
-        ctx.fillStyle = theme.palette[(((v.color + cls) % 8) + 8) % 8];
-        ctx.beginPath();
-        ctx.arc(sx(x), sy(y), r, 0, 2 * Math.PI);
-        ctx.fill();
-        ctx.strokeStyle = theme.bg;
-        ctx.stroke();
+        const cls = (((v.color + (Math.round(d[3 * i + 2]) || 0)) % 8) + 8) % 8;
+        let p = paths.get(cls);
+        if (!p) paths.set(cls, (p = new Path2D()));
+        const X = sx(x), Y = sy(y);
+        p.moveTo(X + r, Y);
+        p.arc(X, Y, r, 0, 2 * Math.PI);
+      }
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = theme.bg;
+      for (const [cls, p] of paths) {
+        ctx.fillStyle = theme.palette[cls];
+        ctx.fill(p);
+        ctx.stroke(p);
       }
     } else if (v.kind === 'markers') {
       for (let i = 0; i < n; i++) {

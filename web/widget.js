@@ -511,7 +511,9 @@ export class Widget {
       return;
     }
     if (!this.running) return;
-    this.carry += (this.manifest.speed * SPEEDS[this.speedIndex] * Math.min(dtMs, 100)) / 1000;
+    // At most one 60 Hz frame's worth of steps per frame: when frames come late the run slows
+    // down rather than piling more work into each frame (which would make them later still).
+    this.carry += (this.manifest.speed * SPEEDS[this.speedIndex] * Math.min(dtMs, 1000 / 60)) / 1000;
     const n = Math.min(Math.floor(this.carry), this.fit(budgetMs));
     if (n <= 0) return;
     this.carry -= n;
