@@ -155,12 +155,22 @@ double mlm_cos(double x) {
     }
 }
 
+/* tanh: for |x| < ln(3)/2 the rational approximation of Cody and Waite (Software Manual for the
+   Elementary Functions, 1980), x + x g P(g)/Q(g) with g = x^2; above it 1 - 2/(e^{2|x|} + 1),
+   where no cancellation can occur because the result is at least 1/2. */
 double mlm_tanh(double x) {
     if (x != x) return x;
-    double a = fabs(x);
-    if (a > 22.0) return x > 0 ? 1.0 : -1.0; /* tanh(22) rounds to 1 */
-    double t = mlm_expm1(2.0 * a);
-    double y = t / (t + 2.0);
+    double a = fabs(x), y;
+    if (a > 22.0) {
+        y = 1.0; /* tanh(22) rounds to 1 */
+    } else if (a >= 0.54930614433405484570) {
+        y = 1.0 - 2.0 / (mlm_exp(2.0 * a) + 1.0);
+    } else {
+        double g = a * a;
+        double p = (-0.96437492777225469787e+0 * g - 0.99225929672236083313e+2) * g - 0.16134119023996228053e+4;
+        double q = ((g + 0.11274474380534949335e+3) * g + 0.22337720718962312926e+4) * g + 0.48402357071988688686e+4;
+        y = a + a * (g * p / q);
+    }
     return x < 0 ? -y : y;
 }
 
