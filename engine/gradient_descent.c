@@ -611,13 +611,9 @@ static void gd_draw(mlm_instance *in, void *self) {
     in->panels[P_CONTOUR] =
         (mlm_panel_state){(float)-GD2_LIM, (float)GD2_LIM, (float)-GD2_LIM, (float)GD2_LIM, !two};
     in->panels[P_LOSS2].hidden = !two;
-    mlm_view_state *f = &in->views[V_FIELD];
-    f->data = s->field;
-    f->w = f->h = GD_FIELD_N;
-    f->count = GD_FIELD_N * GD_FIELD_N;
-    f->x0 = f->y0 = (float)-GD2_LIM;
-    f->x1 = f->y1 = (float)GD2_LIM;
-    f->version = 1 + (uint32_t)d->fn2; /* the grid depends on the function alone */
+    /* the grid depends on the function alone, so the function numbers its versions */
+    mlm_field_view(in, V_FIELD, s->field, GD_FIELD_N, GD_FIELD_N, -GD2_LIM, GD2_LIM, -GD2_LIM, GD2_LIM,
+                   1 + (uint32_t)d->fn2);
     in->views[V_ARROWS].data = s->arrows;
     in->views[V_ARROWS].count = GD_ARROW_N * GD_ARROW_N;
     mlm_series_view(in, V_PATH, &s->path);

@@ -638,15 +638,9 @@ static void newton_draw(mlm_instance *in, void *self) {
     in->panels[P_CONTOUR] =
         (mlm_panel_state){(float)t->x0, (float)t->x1, (float)t->y0, (float)t->y1, !two};
     in->panels[P_LOSS2].hidden = !two;
-    mlm_view_state *f = &in->views[V_FIELD];
-    f->data = s->field;
-    f->w = f->h = NEWTON_FIELD_N;
-    f->count = NEWTON_FIELD_N * NEWTON_FIELD_N;
-    f->x0 = (float)t->x0;
-    f->x1 = (float)t->x1;
-    f->y0 = (float)t->y0;
-    f->y1 = (float)t->y1;
-    f->version = 1 + (uint32_t)d->fn2; /* the grid depends on the function alone */
+    /* the grid depends on the function alone, so the function numbers its versions */
+    mlm_field_view(in, V_FIELD, s->field, NEWTON_FIELD_N, NEWTON_FIELD_N, t->x0, t->x1, t->y0, t->y1,
+                   1 + (uint32_t)d->fn2);
     in->views[V_MINIMA].data = s->minima;
     in->views[V_MINIMA].count = s->n_minima;
     mlm_series_view(in, V_TRAIL_N, &s->newton.trail);

@@ -396,15 +396,8 @@ static void op_draw(mlm_instance *in, void *self) {
     const op_desc *d = in->desc;
     const mlm_testfn *t = s->t;
     in->panels[P_CONTOUR] = (mlm_panel_state){(float)t->x0, (float)t->x1, (float)t->y0, (float)t->y1, 0};
-    mlm_view_state *f = &in->views[V_FIELD];
-    f->data = s->field;
-    f->w = f->h = OP_FIELD_N;
-    f->count = OP_FIELD_N * OP_FIELD_N;
-    f->x0 = (float)t->x0;
-    f->x1 = (float)t->x1;
-    f->y0 = (float)t->y0;
-    f->y1 = (float)t->y1;
-    f->version = 1 + (uint32_t)d->fn; /* the grid depends on the function alone */
+    /* the grid depends on the function alone, so the function numbers its versions */
+    mlm_field_view(in, V_FIELD, s->field, OP_FIELD_N, OP_FIELD_N, t->x0, t->x1, t->y0, t->y1, 1 + (uint32_t)d->fn);
     in->views[V_MINIMA].data = s->minima;
     in->views[V_MINIMA].count = t->n_minima;
     for (int k = 0; k < OP_N; k++) {

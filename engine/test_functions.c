@@ -235,15 +235,8 @@ static void tf_draw(mlm_instance *in, void *self) {
     const tf_desc *d = in->desc;
     const mlm_testfn *t = s->t;
     in->panels[P_CONTOUR] = (mlm_panel_state){(float)t->x0, (float)t->x1, (float)t->y0, (float)t->y1, 0};
-    mlm_view_state *f = &in->views[V_FIELD];
-    f->data = s->field;
-    f->w = f->h = TF_FIELD_N;
-    f->count = TF_FIELD_N * TF_FIELD_N;
-    f->x0 = (float)t->x0;
-    f->x1 = (float)t->x1;
-    f->y0 = (float)t->y0;
-    f->y1 = (float)t->y1;
-    f->version = 1 + (uint32_t)d->fn; /* the grid depends on the function alone */
+    /* the grid depends on the function alone, so the function numbers its versions */
+    mlm_field_view(in, V_FIELD, s->field, TF_FIELD_N, TF_FIELD_N, t->x0, t->x1, t->y0, t->y1, 1 + (uint32_t)d->fn);
     in->views[V_MINIMA].data = s->minima;
     in->views[V_MINIMA].count = t->n_minima;
     mlm_series_view(in, V_TRAIL, &s->trail);

@@ -400,6 +400,17 @@ void mlm_series_push(mlm_series *s, double x, double y) {
     s->n++;
 }
 
+void mlm_field_view(mlm_instance *in, int v, float *data, int w, int h, double x0, double x1,
+                    double y0, double y1, uint32_t version) {
+    mlm_view_state *f = &in->views[v];
+    f->data = data;
+    f->w = w;
+    f->h = h;
+    f->count = w * h;
+    f->x0 = (float)x0, f->x1 = (float)x1, f->y0 = (float)y0, f->y1 = (float)y1;
+    f->version = version;
+}
+
 void mlm_series_view(mlm_instance *in, int v, const mlm_series *s) {
     in->views[v].data = s->xy;
     in->views[v].count = s->n;

@@ -278,6 +278,10 @@ void mlm_series_push(mlm_series *s, double x, double y);
 void mlm_series_clear(mlm_series *s);
 /* Point view v at the series. */
 void mlm_series_view(mlm_instance *in, int v, const mlm_series *s);
+/* Point FIELD view v at a w x h grid (row 0 at y0) over [x0, x1] x [y0, y1]; `version` must
+   change whenever the values do (the renderer caches what it drew). */
+void mlm_field_view(mlm_instance *in, int v, float *data, int w, int h, double x0, double x1,
+                    double y0, double y1, uint32_t version);
 
 /* ---- small helpers ---- */
 int mlm_isfinite(double x);
