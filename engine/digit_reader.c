@@ -168,8 +168,8 @@ static const mlm_view dr_views[] = {
     [V_CONF_LABELS] = {"counts", "confusion", MLM_VIEW_LABELS, "", 0, 0},
     [V_WEIGHTS] = {"weights", "weights", MLM_VIEW_TILES, "weights", 0, MLM_COLOR_DIVERGING},
     [V_STEP_EPOCH] = {"epoch", NULL, MLM_VIEW_SCALAR, "epoch", 0, MLM_SCALAR_INT},
-    [V_S_ACC_TR] = {"train_acc", NULL, MLM_VIEW_SCALAR, "train accuracy", 0, 0},
-    [V_S_ACC_TE] = {"test_acc", NULL, MLM_VIEW_SCALAR, "test accuracy", 0, 0},
+    [V_S_ACC_TR] = {"train_acc", NULL, MLM_VIEW_SCALAR, "train accuracy", 0, MLM_SCALAR_PERCENT},
+    [V_S_ACC_TE] = {"test_acc", NULL, MLM_VIEW_SCALAR, "test accuracy", 0, MLM_SCALAR_PERCENT},
     [V_S_LOSS] = {"test_loss", NULL, MLM_VIEW_SCALAR, "test loss", 0, 0},
 };
 

@@ -220,8 +220,8 @@ static const mlm_view pg_views[] = {
     [V_HIST] = {"weight_hist", "weights", MLM_VIEW_BARS, "weights", 3, 0},
     [V_TRAIN_LOSS] = {"train_loss", NULL, MLM_VIEW_SCALAR, "training loss", 0, 0},
     [V_TEST_LOSS] = {"test_loss", NULL, MLM_VIEW_SCALAR, "test loss", 0, 0},
-    [V_TRAIN_ACC] = {"train_acc", NULL, MLM_VIEW_SCALAR, "training accuracy %", 0, 0},
-    [V_TEST_ACC] = {"test_acc", NULL, MLM_VIEW_SCALAR, "test accuracy %", 0, 0},
+    [V_TRAIN_ACC] = {"train_acc", NULL, MLM_VIEW_SCALAR, "training accuracy", 0, MLM_SCALAR_PERCENT},
+    [V_TEST_ACC] = {"test_acc", NULL, MLM_VIEW_SCALAR, "test accuracy", 0, MLM_SCALAR_PERCENT},
 };
 
 _Static_assert(MLM_COUNT(pg_views) == PG_N_VIEWS, "one declaration per view");

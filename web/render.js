@@ -589,7 +589,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   for (const { decl: v, st } of views) {
     if (st.hidden) continue;
     if (v.kind === 'text' && st.text) lines.push(st.text);
-    if (v.kind === 'scalar') lines.push(`${v.label} ${formatReadout(st.value, FLAG(v, 'int'))}`);
+    if (v.kind === 'scalar') lines.push(`${v.label} ${formatReadout(st.value, FLAG(v, 'int'))}${FLAG(v, 'percent') && Number.isFinite(st.value) ? ' %' : ''}`);
   }
   ctx.font = `${small ? 10.5 : 11.5}px ${theme.font}`;
   if (lines.length) box(ctx, theme, L + 6, T + 6, lines.map((s) => ({ text: s })), pw - 12);

@@ -590,7 +590,10 @@ export class Widget {
     const parts = [];
     this.manifest.views.forEach((v, k) => {
       if (v.panel !== -1 || inst.views[k].hidden) return;
-      if (v.kind === 'scalar') parts.push(`${v.label} ${formatReadout(inst.views[k].value, v.flags.includes('int'))}`);
+      if (v.kind === 'scalar') {
+        const pct = v.flags.includes('percent') && Number.isFinite(inst.views[k].value) ? ' %' : '';
+        parts.push(`${v.label} ${formatReadout(inst.views[k].value, v.flags.includes('int'))}${pct}`);
+      }
       else if (v.kind === 'text' && inst.views[k].text) parts.push(inst.views[k].text);
     });
     const text = parts.join(' · ');

@@ -52,7 +52,7 @@ static const char *const view_kinds[] = {"points", "curve", "trail", "segments",
                                          "markers", "field", "scalar", "text",    "bars",
                                          "tiles",  "edges", "nodes", "labels"};
 static const char *const view_flags[] = {"legend",     "dashed", "faint",     "heatmap", "contour",
-                                         "log_levels", "int",    "diverging", "gray"};
+                                         "log_levels", "int",    "diverging", "gray",    "percent"};
 
 void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
                         const unsigned char *shown, double speed) {

@@ -122,7 +122,8 @@ enum {
     MLM_SCALAR_INT = 1 << 6,        /* SCALAR: show as an integer */
     MLM_COLOR_DIVERGING = 1 << 7,   /* FIELD, TILES, NODES, EDGES: blue above 0, orange below,
                                        pale at 0, symmetric scale (weights, signed activations) */
-    MLM_COLOR_GRAY = 1 << 8         /* FIELD, TILES: paper to ink (pixels, a drawn digit) */
+    MLM_COLOR_GRAY = 1 << 8,        /* FIELD, TILES: paper to ink (pixels, a drawn digit) */
+    MLM_SCALAR_PERCENT = 1 << 9     /* SCALAR: the value is a percentage; shown with " %" */
 };
 
 typedef struct {
