@@ -12,18 +12,18 @@ int main(void) {
 
     /* Closed form: x_k = (1 - lr c)^k x0 on f(x) = c x^2 / 2. */
     mlm_instance *in = mlm_create(m);
-    mlm_set(in, mlm_param_index(m, "lr"), 0.25);
-    mlm_set(in, mlm_param_index(m, "curvature"), 2);
-    mlm_set(in, mlm_param_index(m, "x0"), 3);
+    check_set(in, "lr", 0.25);
+    check_set(in, "curvature", 2);
+    check_set(in, "x0", 3);
     CHECK(mlm_reset(in, 1) == 0, "reset failed: %s", in->reason);
     mlm_step(in, 10);
     const @STEM@_state *s = in->self;
     CHECK_NEAR(s->x, 3 * pow(1 - 0.25 * 2, 10), 1e-12);
 
     /* Divergence for lr > 2/c. */
-    mlm_set(in, mlm_param_index(m, "lr"), 1.5);
+    check_set(in, "lr", 1.5);
     mlm_reset(in, 1);
-    mlm_step(in, 1000);
+    check_run_to_end(in, 1000);
     CHECK(in->status == MLM_DIVERGED && in->final, "status %d", in->status);
     mlm_destroy(in);
     return CHECK_DONE("test_@STEM@");

@@ -39,6 +39,27 @@ static int check_passed, check_failed;
               #a, check_a_, #b, check_b_, (double)(rel));                                  \
     } while (0)
 
+/* Set a module's parameter by name (a CHOICE by its key); a name or key the module does not
+   declare fails the test rather than passing silently. */
+static inline void check_set(mlm_instance *in, const char *name, double v) {
+    int i = mlm_param_index(in->module, name);
+    CHECK(i >= 0, "no parameter %s", name);
+    mlm_set(in, i, v);
+}
+
+static inline void check_set_choice(mlm_instance *in, const char *name, const char *key) {
+    int i = mlm_param_index(in->module, name);
+    int k = i >= 0 ? mlm_choice_find(&in->module->params[i], key) : -1;
+    CHECK(k >= 0, "no choice %s=%s", name, key);
+    mlm_set(in, i, k);
+}
+
+/* Step until the run is final (or has taken `limit` steps), going on after non-final reports. */
+static inline void check_run_to_end(mlm_instance *in, int limit) {
+    while (in->steps < limit && mlm_step(in, (int)(limit - in->steps)) > 0) {
+    }
+}
+
 /* How many numbers a module would hand the renderer that are not finite, over every view after
    mlm_draw (0 is the only right answer: non-finite values never reach the drawing code). */
 static inline long check_views_nonfinite(mlm_instance *in) {

@@ -16,28 +16,15 @@
 
 static const mlm_module *M = &mlm_module_backpropagation;
 
-static void set(mlm_instance *in, const char *name, double v) {
-    int i = mlm_param_index(M, name);
-    CHECK(i >= 0, "no parameter %s", name);
-    mlm_set(in, i, v);
-}
-
-static void set_choice(mlm_instance *in, const char *name, const char *key) {
-    int i = mlm_param_index(M, name);
-    int k = i >= 0 ? mlm_choice_find(&M->params[i], key) : -1;
-    CHECK(k >= 0, "no choice %s=%s", name, key);
-    mlm_set(in, i, k);
-}
-
 static mlm_instance *start(const char *scene, int arch, int act, int out, const char *data, double lr,
                            uint64_t seed) {
     mlm_instance *in = mlm_create(M);
-    set_choice(in, "scene", scene);
-    set(in, "arch", arch);
-    set(in, "act", act);
-    set(in, "out", out);
-    set_choice(in, "data", data);
-    set(in, "lr", lr);
+    check_set_choice(in, "scene", scene);
+    check_set(in, "arch", arch);
+    check_set(in, "act", act);
+    check_set(in, "out", out);
+    check_set_choice(in, "data", data);
+    check_set(in, "lr", lr);
     CHECK(mlm_reset(in, seed) == 0, "reset: %s", in->reason);
     return in;
 }
@@ -155,12 +142,12 @@ static void check_walk(int arch, int act, int out) {
    mlp_evaluate's loss are one number; the grid's points are the loss with two weights moved. */
 static void check_landscape(int arch, int out, const char *wa, const char *wb) {
     mlm_instance *in = mlm_create(M);
-    set_choice(in, "scene", "landscape");
-    set(in, "arch", arch);
-    set(in, "out", out);
-    set_choice(in, "wa", wa);
-    set_choice(in, "wb", wb);
-    set(in, "lr", 0.3);
+    check_set_choice(in, "scene", "landscape");
+    check_set(in, "arch", arch);
+    check_set(in, "out", out);
+    check_set_choice(in, "wa", wa);
+    check_set_choice(in, "wb", wb);
+    check_set(in, "lr", 0.3);
     CHECK(mlm_reset(in, 7) == 0, "%s", in->reason);
     bp_state *s = in->self;
     CHECK(s->ia != s->ib, "the two weights are one");
@@ -334,9 +321,9 @@ static void check_sweep(void) {
             for (int b = 0; b < 8; b++) {
                 mlm_desc_defaults(M, in->desc);
                 mlm_set(in, 0, BP_SCENE_LANDSCAPE);
-                set(in, "arch", arch);
-                set(in, "wa", a);
-                set(in, "wb", b);
+                check_set(in, "arch", arch);
+                check_set(in, "wa", a);
+                check_set(in, "wb", b);
                 CHECK(mlm_reset(in, 2) == 0, "%s", in->reason);
                 bp_state *s = in->self;
                 CHECK(s->ia != s->ib && s->ia >= 0 && s->ib >= 0 && s->ia < s->P && s->ib < s->P,

@@ -12,48 +12,30 @@
 
 static const mlm_module *M = &mlm_module_gradient_descent;
 
-static void set(mlm_instance *in, const char *name, double v) {
-    int i = mlm_param_index(M, name);
-    CHECK(i >= 0, "no parameter %s", name);
-    mlm_set(in, i, v);
-}
-
-static void set_choice(mlm_instance *in, const char *name, const char *key) {
-    int i = mlm_param_index(M, name);
-    int k = i >= 0 ? mlm_choice_find(&M->params[i], key) : -1;
-    CHECK(k >= 0, "no choice %s=%s", name, key);
-    mlm_set(in, i, k);
-}
-
 /* A fresh instance at the defaults, then scene and 1-D parameters. */
 static mlm_instance *make1(const char *fn, double lr_small, double lr_good, double lr_large, double x0) {
     mlm_instance *in = mlm_create(M);
-    set_choice(in, "scene", "1d");
-    set_choice(in, "fn", fn);
-    set(in, "lr_small", lr_small);
-    set(in, "lr_good", lr_good);
-    set(in, "lr_large", lr_large);
-    set(in, "x0", x0);
+    check_set_choice(in, "scene", "1d");
+    check_set_choice(in, "fn", fn);
+    check_set(in, "lr_small", lr_small);
+    check_set(in, "lr_good", lr_good);
+    check_set(in, "lr_large", lr_large);
+    check_set(in, "x0", x0);
     CHECK(mlm_reset(in, 1) == 0, "reset: %s", in->reason);
     return in;
 }
 
 static mlm_instance *make2(const char *fn2, double lr, double px, double py) {
     mlm_instance *in = mlm_create(M);
-    set_choice(in, "scene", "2d");
-    set_choice(in, "fn2", fn2);
-    set(in, "lr", lr);
-    set(in, "px", px);
-    set(in, "py", py);
+    check_set_choice(in, "scene", "2d");
+    check_set_choice(in, "fn2", fn2);
+    check_set(in, "lr", lr);
+    check_set(in, "px", px);
+    check_set(in, "py", py);
     CHECK(mlm_reset(in, 1) == 0, "reset: %s", in->reason);
     return in;
 }
 
-/* Step until the run stops (or `limit` steps), going on after non-final reports. */
-static void run_to_end(mlm_instance *in, int limit) {
-    while (in->steps < limit && mlm_step(in, (int)(limit - in->steps)) > 0) {
-    }
-}
 
 /* ---- derivatives against central finite differences ---- */
 static void test_derivatives(void) {
@@ -134,7 +116,7 @@ static void test_fixed_points(void) {
     const struct { const char *fn; double x; } s1[] = {{"bowl", 0}, {"twomin", -2}, {"twomin", 2}, {"plateau", 0}};
     for (int k = 0; k < MLM_COUNT(s1); k++) {
         mlm_instance *in = make1(s1[k].fn, 0.02, 0.3, 1.1, s1[k].x);
-        run_to_end(in, 100);
+        check_run_to_end(in, 100);
         const gd_state *s = in->self;
         for (int r = 0; r < GD_RUNS; r++) {
             CHECK(s->run[r].x == s1[k].x, "%s: run %d moved from %g to %g", s1[k].fn, r, s1[k].x,
@@ -148,7 +130,7 @@ static void test_fixed_points(void) {
     const struct { const char *fn; double x, y; } s2[] = {{"bowl", 0, 0}, {"round", 0, 0}, {"himmelblau", 3, 2}};
     for (int k = 0; k < MLM_COUNT(s2); k++) {
         mlm_instance *in = make2(s2[k].fn, 0.18, s2[k].x, s2[k].y);
-        run_to_end(in, 100);
+        check_run_to_end(in, 100);
         const gd_state *s = in->self;
         CHECK(s->p[0] == s2[k].x && s->p[1] == s2[k].y, "%s moved from its minimum", s2[k].fn);
         CHECK(in->status == MLM_CONVERGED && in->final && in->steps == 1, "status %d", in->status);
@@ -194,7 +176,7 @@ static void test_bowl(void) {
     for (int i = 0; i < MLM_COUNT(x0s); i++) {
         const double lr[GD_RUNS] = {0.02, 0.3, 0.9};
         mlm_instance *in = make1("bowl", lr[0], lr[1], lr[2], x0s[i]);
-        run_to_end(in, 5000);
+        check_run_to_end(in, 5000);
         const gd_state *s = in->self;
         int64_t last = 0;
         for (int r = 0; r < GD_RUNS; r++) {
@@ -227,7 +209,7 @@ static void test_bowl(void) {
         CHECK(s->run[2].state == GD_BLOWN && fabs(s->run[2].x) <= GD1_XMAX, "frozen at %g",
               s->run[2].x);
         /* The other two still converge, and the widget then ends as converged. */
-        run_to_end(in, 5000);
+        check_run_to_end(in, 5000);
         CHECK(in->status == MLM_CONVERGED && in->final, "status %d", in->status);
         CHECK(s->run[2].end_step == want, "end step %lld", (long long)s->run[2].end_step);
         mlm_destroy(in);
@@ -258,7 +240,7 @@ static void test_bowl(void) {
     /* All three above 2/c: the widget ends, diverged, and says so. */
     {
         mlm_instance *in = make1("bowl", 1.5, 1.5, 1.5, 3);
-        run_to_end(in, 1000);
+        check_run_to_end(in, 1000);
         CHECK(in->status == MLM_DIVERGED && in->final && in->steps == 2, "status %d final %d at %lld",
               in->status, in->final, (long long)in->steps);
         CHECK(strstr(in->reason, "diverged") != NULL, "reason: %s", in->reason);
@@ -284,7 +266,7 @@ static void test_2d(void) {
     const double lrs[] = {0.05, 0.15, 0.19, 0.21, 0.3};
     for (int i = 0; i < MLM_COUNT(lrs); i++) {
         mlm_instance *in = make2("bowl", lrs[i], -4, 2.5);
-        run_to_end(in, 20000);
+        check_run_to_end(in, 20000);
         if (lrs[i] < 0.2) {
             const gd_state *s = in->self;
             CHECK(in->status == MLM_CONVERGED && fabs(s->p[0]) < 1e-6 && fabs(s->p[1]) < 1e-6,
@@ -303,7 +285,7 @@ static void test_2d(void) {
     for (int k = 0; k < n; k++) {
         double px = round((m[2 * k] + off[k][0]) * 100) / 100, py = round((m[2 * k + 1] + off[k][1]) * 100) / 100;
         mlm_instance *in = make2("himmelblau", 0.01, px, py);
-        run_to_end(in, 100000);
+        check_run_to_end(in, 100000);
         const gd_state *s = in->self;
         CHECK(in->status == MLM_CONVERGED, "from (%g, %g): status %d (%s)", px, py, in->status,
               in->reason);
@@ -317,16 +299,8 @@ static void test_2d(void) {
     }
 }
 
-/* ---- every parameter at min, max and default: no crash, every view finite ---- */
-static int view_stride(mlm_view_kind k) {
-    switch (k) {
-    case MLM_VIEW_POINTS: return 3;
-    case MLM_VIEW_CURVE: case MLM_VIEW_TRAIL: case MLM_VIEW_MARKERS: return 2;
-    case MLM_VIEW_SEGMENTS: case MLM_VIEW_ARROWS: return 4;
-    default: return 1;
-    }
-}
 
+/* ---- every parameter at min, max and default: no crash, every view finite ---- */
 static void check_views(mlm_instance *in, const char *what) {
     mlm_draw(in);
     for (int v = 0; v < M->n_views; v++) {
@@ -345,7 +319,7 @@ static void check_views(mlm_instance *in, const char *what) {
                   vs->text);
             continue;
         }
-        long n = kind == MLM_VIEW_FIELD ? (long)vs->w * vs->h : (long)vs->count * view_stride(kind);
+        long n = kind == MLM_VIEW_FIELD ? (long)vs->w * vs->h : (long)vs->count * mlm_view_stride(kind, vs);
         CHECK(n > 0 && vs->data, "%s: view %s is empty", what, M->views[v].name);
         int bad = 0;
         for (long i = 0; i < n && vs->data; i++) bad += !mlm_isfinite(vs->data[i]);
@@ -373,7 +347,7 @@ static void test_sweep(void) {
                 snprintf(what, sizeof what, "scene %d, %s = %g", scene, p->name, v);
                 CHECK(mlm_reset(in, 7) == 0, "%s: reset: %s", what, in->reason);
                 check_views(in, what);
-                run_to_end(in, 500);
+                check_run_to_end(in, 500);
                 CHECK(in->steps <= 500, "%s: %lld steps", what, (long long)in->steps);
                 check_views(in, what);
                 /* The hidden flags follow the scene (which this very parameter may have set). */

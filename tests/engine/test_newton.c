@@ -15,27 +15,14 @@
 
 static const mlm_module *M = &mlm_module_newton;
 
-static void set(mlm_instance *in, const char *name, double v) {
-    int i = mlm_param_index(M, name);
-    CHECK(i >= 0, "no parameter %s", name);
-    mlm_set(in, i, v);
-}
-
-static void set_choice(mlm_instance *in, const char *name, const char *key) {
-    int i = mlm_param_index(M, name);
-    int k = i >= 0 ? mlm_choice_find(&M->params[i], key) : -1;
-    CHECK(k >= 0, "no choice %s=%s", name, key);
-    mlm_set(in, i, k);
-}
-
 /* A 1-D run: function, start, damping, safeguard. */
 static mlm_instance *make1(const char *fn, double x0, double damping, const char *safeguard) {
     mlm_instance *in = mlm_create(M);
-    set_choice(in, "scene", "1d");
-    set_choice(in, "fn1", fn);
-    set(in, "x0", x0);
-    set(in, "damping", damping);
-    set_choice(in, "safeguard", safeguard);
+    check_set_choice(in, "scene", "1d");
+    check_set_choice(in, "fn1", fn);
+    check_set(in, "x0", x0);
+    check_set(in, "damping", damping);
+    check_set_choice(in, "safeguard", safeguard);
     CHECK(mlm_reset(in, 1) == 0, "reset: %s", in->reason);
     return in;
 }
@@ -44,22 +31,17 @@ static mlm_instance *make1(const char *fn, double x0, double damping, const char
 static mlm_instance *make2(const char *fn, double px, double py, double damping,
                            const char *safeguard, double lr) {
     mlm_instance *in = mlm_create(M);
-    set_choice(in, "scene", "2d");
-    set_choice(in, "fn2", fn);
-    set(in, "px", px);
-    set(in, "py", py);
-    set(in, "damping", damping);
-    set_choice(in, "safeguard", safeguard);
-    set(in, "lr", lr);
+    check_set_choice(in, "scene", "2d");
+    check_set_choice(in, "fn2", fn);
+    check_set(in, "px", px);
+    check_set(in, "py", py);
+    check_set(in, "damping", damping);
+    check_set_choice(in, "safeguard", safeguard);
+    check_set(in, "lr", lr);
     CHECK(mlm_reset(in, 1) == 0, "reset: %s", in->reason);
     return in;
 }
 
-/* Step until the run is final (or `limit` steps), going on after non-final reports. */
-static void run_to_end(mlm_instance *in, int limit) {
-    while (in->steps < limit && mlm_step(in, (int)(limit - in->steps)) > 0) {
-    }
-}
 
 /* ---- the 1-D derivatives against central finite differences; the stationary points ---- */
 static void test_derivatives(void) {
@@ -104,7 +86,7 @@ static void test_quadratic_one_step(void) {
         mlm_step(in, 1);
         CHECK_NEAR(s->x, 1, 1e-12);
         /* The next step is (numerically) zero: converged at step 2, a minimum. */
-        run_to_end(in, 100);
+        check_run_to_end(in, 100);
         CHECK(in->status == MLM_CONVERGED && in->final && in->steps <= 2, "x0 %g: status %d at %lld",
               x0s[i], in->status, (long long)in->steps);
         mlm_destroy(in);
@@ -205,7 +187,7 @@ static void test_softabs(void) {
         const newton_state *s = in->self;
         mlm_step(in, 1);
         CHECK_REL(s->x, -conv[i] * conv[i] * conv[i], 1e-13);
-        run_to_end(in, 200);
+        check_run_to_end(in, 200);
         CHECK(in->status == MLM_CONVERGED && in->final && s->x == 0, "x0 %g: status %d x %g",
               conv[i], in->status, s->x);
         mlm_destroy(in);
@@ -214,7 +196,7 @@ static void test_softabs(void) {
     for (int i = 0; i < MLM_COUNT(div); i++) {
         mlm_instance *in = make1("softabs", div[i], 1, "none");
         const newton_state *s = in->self;
-        run_to_end(in, 200);
+        check_run_to_end(in, 200);
         CHECK(in->status == MLM_DIVERGED && in->final, "x0 %g: status %d", div[i], in->status);
         CHECK(strstr(in->reason, "−x³") != NULL, "x0 %g: reason %s", div[i], in->reason);
         CHECK(mlm_isfinite(s->x) && fabs(s->x) <= NEWTON_XMAX && s->state1 == NEWTON_BLOWN,
@@ -230,7 +212,7 @@ static void test_softabs(void) {
     const struct { double x0; int converges; } damp[] = {{1.1, 1}, {1.7, 1}, {-1.7, 1}, {1.75, 0}, {2, 0}, {2.5, 0}};
     for (int i = 0; i < MLM_COUNT(damp); i++) {
         mlm_instance *in = make1("softabs", damp[i].x0, 0.5, "none");
-        run_to_end(in, 500);
+        check_run_to_end(in, 500);
         CHECK(in->final && in->status == (damp[i].converges ? MLM_CONVERGED : MLM_DIVERGED),
               "alpha 0.5 x0 %g: status %d (%s)", damp[i].x0, in->status, in->reason);
         mlm_destroy(in);
@@ -240,7 +222,7 @@ static void test_softabs(void) {
         double x0 = -4 + 0.5 * i;
         mlm_instance *in = make1("softabs", x0, 1, "search");
         const newton_state *s = in->self;
-        run_to_end(in, 500);
+        check_run_to_end(in, 500);
         CHECK(in->status == MLM_CONVERGED && fabs(s->x) < 1e-12, "search x0 %g: status %d x %g",
               x0, in->status, s->x);
         mlm_destroy(in);
@@ -254,7 +236,7 @@ static void test_negative_curvature(void) {
     for (int i = 0; i < MLM_COUNT(up); i++) {
         mlm_instance *in = make1("quartic", up[i], 1, "none");
         const newton_state *s = in->self;
-        run_to_end(in, 100);
+        check_run_to_end(in, 100);
         CHECK(in->status == MLM_CONVERGED && fabs(s->x - 0.5) < 1e-12, "x0 %g: status %d at %g",
               up[i], in->status, s->x);
         CHECK(strstr(in->reason, "maximum") != NULL, "reason: %s", in->reason);
@@ -287,7 +269,7 @@ static void test_negative_curvature(void) {
           "saddle: status %d final %d (%s)", in->status, in->final, in->reason);
     CHECK(in->steps == 4, "saddle: Newton stopped at step %lld", (long long)in->steps);
     /* Gradient descent at lr 0.1 rolls off the saddle into the valley at (0, 1). */
-    run_to_end(in, 2000);
+    check_run_to_end(in, 2000);
     CHECK(in->final && s->gd.state == NEWTON_DONE && fabs(s->gd.p[0]) < 1e-6 &&
           fabs(s->gd.p[1] - 1) < 1e-6, "saddle: descent at (%g, %g)", s->gd.p[0], s->gd.p[1]);
     mlm_destroy(in);
@@ -320,7 +302,7 @@ static void test_racer(void) {
     /* A racer that converges: Booth with lr 0.05 (below 2 / lambda_max = 2/18). */
     in = make2("booth", -8, 7, 1, "none", 0.05);
     s = in->self;
-    run_to_end(in, 5000);
+    check_run_to_end(in, 5000);
     CHECK(in->final && in->status == MLM_CONVERGED && s->gd.state == NEWTON_DONE &&
           fabs(s->gd.p[0] - 1) < 1e-6 && fabs(s->gd.p[1] - 3) < 1e-6, "booth: status %d (%s)",
           in->status, in->reason);
@@ -328,21 +310,12 @@ static void test_racer(void) {
     /* A racer that diverges (lr 0.2 > 2/18) is reported, finally once Newton is done too. */
     in = make2("booth", -8, 7, 1, "none", 0.2);
     s = in->self;
-    run_to_end(in, 5000);
+    check_run_to_end(in, 5000);
     CHECK(in->final && in->status == MLM_DIVERGED && s->gd.state == NEWTON_BLOWN &&
           s->newton.state == NEWTON_DONE, "booth lr 0.2: status %d (%s)", in->status, in->reason);
     mlm_destroy(in);
 }
 
-/* ---- every parameter at min, max and default: no crash, every view finite ---- */
-static int view_stride(mlm_view_kind k) {
-    switch (k) {
-    case MLM_VIEW_POINTS: return 3;
-    case MLM_VIEW_CURVE: case MLM_VIEW_TRAIL: case MLM_VIEW_MARKERS: return 2;
-    case MLM_VIEW_SEGMENTS: case MLM_VIEW_ARROWS: return 4;
-    default: return 1;
-    }
-}
 
 static int utf8_chars(const char *s) {
     int n = 0; /* continuation bytes are 10xxxxxx */
@@ -350,6 +323,7 @@ static int utf8_chars(const char *s) {
     return n;
 }
 
+/* ---- every parameter at min, max and default: no crash, every view finite ---- */
 static void check_views(mlm_instance *in, const char *what) {
     mlm_draw(in);
     for (int v = 0; v < M->n_views; v++) {
@@ -365,7 +339,7 @@ static void check_views(mlm_instance *in, const char *what) {
                 CHECK(utf8_chars(vs->text) <= 60, "%s: text %s is long: %s", what, M->views[v].name, vs->text);
             continue;
         }
-        long n = kind == MLM_VIEW_FIELD ? (long)vs->w * vs->h : (long)vs->count * view_stride(kind);
+        long n = kind == MLM_VIEW_FIELD ? (long)vs->w * vs->h : (long)vs->count * mlm_view_stride(kind, vs);
         CHECK(vs->hidden || (n > 0 && vs->data), "%s: view %s is empty", what,
               M->views[v].name);
         int bad = 0;
@@ -401,7 +375,7 @@ static void test_sweep(void) {
                     CHECK(mlm_reset(in, 7) == 0, "%s: reset: %s", what, in->reason);
                     check_views(in, what);
                     for (int chunk = 0; chunk < 5; chunk++) {
-                        run_to_end(in, 100 * (chunk + 1));
+                        check_run_to_end(in, 100 * (chunk + 1));
                         check_views(in, what);
                     }
                     CHECK(in->steps <= 500, "%s: %lld steps", what, (long long)in->steps);
@@ -420,19 +394,19 @@ static void test_checkpoint(void) {
     for (int scene = 0; scene < 2; scene++) {
         mlm_instance *in = mlm_create(M);
         mlm_set(in, mlm_param_index(M, "scene"), scene);
-        set(in, "damping", 0.3); /* slow enough to still be running after 45 steps */
+        check_set(in, "damping", 0.3); /* slow enough to still be running after 45 steps */
         CHECK(mlm_reset(in, 1) == 0, "reset");
         mlm_step(in, 5);
         size_t n = mlm_snapshot_size(in);
         unsigned char *snap = malloc(n);
         memcpy(snap, in, n);
         const newton_state *s = in->self;
-        run_to_end(in, 45);
+        check_run_to_end(in, 45);
         double a = s->x, b = s->newton.p[1], c = s->gd.p[0];
         int64_t steps = in->steps;
         memcpy(in, snap, n);
         CHECK(in->steps == 5, "restored step %lld", (long long)in->steps);
-        run_to_end(in, 45);
+        check_run_to_end(in, 45);
         CHECK(in->steps == steps && s->x == a && s->newton.p[1] == b && s->gd.p[0] == c,
               "scene %d: replay differs", scene);
         free(snap);
@@ -456,7 +430,7 @@ static void test_chapter(void) {
         CHECK(fabs(s->x - 2 - errs[k]) < 1e-3 * errs[k], "x_%lld - 2 = %.4g, chapter %.4g",
               (long long)in->steps, s->x - 2, errs[k]);
     }
-    run_to_end(in, 100);
+    check_run_to_end(in, 100);
     CHECK(in->status == MLM_CONVERGED && in->final && in->steps == 7 && s->x == 2, "defaults: %d at %lld",
           in->status, (long long)in->steps);
     mlm_destroy(in);
@@ -464,7 +438,7 @@ static void test_chapter(void) {
     /* The diverging preset: softabs from 1.1 is -1.331, 2.358, -13.1, 2253, then past 1e6 at step 5. */
     in = make1("softabs", 1.1, 1, "none");
     s = in->self;
-    run_to_end(in, 100);
+    check_run_to_end(in, 100);
     CHECK(in->status == MLM_DIVERGED && in->final && in->steps == 5 && fabs(s->x - 2253.2) < 0.1,
           "preset: %d at %lld, x %g", in->status, (long long)in->steps, s->x);
     mlm_destroy(in);
@@ -473,7 +447,7 @@ static void test_chapter(void) {
     s = in->self;
     mlm_step(in, 1);
     CHECK_NEAR(s->x, -0.1155, 1e-12);
-    run_to_end(in, 200);
+    check_run_to_end(in, 200);
     CHECK(in->status == MLM_CONVERGED && in->steps == 38, "alpha 0.5: %lld steps", (long long)in->steps);
     mlm_destroy(in);
     /* ... and the line search: a half step to -0.1155, then full steps, converged at step 5. */
@@ -481,7 +455,7 @@ static void test_chapter(void) {
     s = in->self;
     mlm_step(in, 1);
     CHECK_NEAR(s->x, -0.1155, 1e-12);
-    run_to_end(in, 200);
+    check_run_to_end(in, 200);
     CHECK(in->status == MLM_CONVERGED && in->steps == 5 && s->x == 0, "search: %lld steps", (long long)in->steps);
     mlm_destroy(in);
     /* On the quartic from 1.2 (f'' < 0) the search first follows the slope, to 1.5584. */
@@ -498,7 +472,7 @@ static void test_chapter(void) {
     s = in->self;
     mlm_step(in, 4);
     CHECK(s->x == 0.5 && in->status == MLM_RUNNING, "x_4 = %.17g", s->x);
-    run_to_end(in, 100);
+    check_run_to_end(in, 100);
     CHECK(in->steps == 5 && in->status == MLM_CONVERGED, "reported at %lld", (long long)in->steps);
     mlm_destroy(in);
     in = make1("quartic", 1.2, 1, "none");
@@ -507,12 +481,12 @@ static void test_chapter(void) {
     CHECK(fabs(s->x + 0.836) < 1e-3, "x_1 = %g", s->x);
     mlm_step(in, 1);
     CHECK(fabs(s->x - 3.305) < 1e-3, "x_2 = %g", s->x);
-    run_to_end(in, 100);
+    check_run_to_end(in, 100);
     CHECK(in->status == MLM_CONVERGED && s->x == 2, "ends at %g", s->x);
     mlm_destroy(in);
     /* |x0| = 1 on softabs: a 2-cycle in exact arithmetic, which rounding tips over at step 36. */
     in = make1("softabs", 1, 1, "none");
-    run_to_end(in, 200);
+    check_run_to_end(in, 200);
     CHECK(in->status == MLM_DIVERGED && in->steps == 36, "x0 = 1: status %d at %lld", in->status,
           (long long)in->steps);
     mlm_destroy(in);
@@ -562,7 +536,7 @@ static void test_chapter(void) {
           s->newton.p[1] == 1, "2-D default: status %d at %lld", in->status, (long long)in->steps);
     CHECK(mlm_testfn_eval(MLM_TESTFN_ROSENBROCK, s->gd.p[0], s->gd.p[1], NULL, NULL) > 4, "descent too fast");
     /* Gradient descent needs 32,076 steps to |grad f| < 1e-6, which ends the race. */
-    run_to_end(in, 40000);
+    check_run_to_end(in, 40000);
     CHECK(in->final && in->status == MLM_CONVERGED && s->gd.end_step == 32076, "descent: %lld",
           (long long)s->gd.end_step);
     mlm_destroy(in);

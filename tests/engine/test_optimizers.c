@@ -14,32 +14,14 @@
 
 static const mlm_module *M = &mlm_module_optimizers;
 
-static void set(mlm_instance *in, const char *name, double v) {
-    int i = mlm_param_index(M, name);
-    CHECK(i >= 0, "no parameter %s", name);
-    mlm_set(in, i, v);
-}
-
-static void set_choice(mlm_instance *in, const char *name, const char *key) {
-    int i = mlm_param_index(M, name);
-    int k = i >= 0 ? mlm_choice_find(&M->params[i], key) : -1;
-    CHECK(k >= 0, "no choice %s=%s", name, key);
-    mlm_set(in, i, k);
-}
-
 static void only(mlm_instance *in, int keep) {
     char name[32];
     for (int k = 0; k < OP_N; k++) {
         snprintf(name, sizeof name, "on_%s", mlm_opt_key[k]);
-        set(in, name, k == keep || keep < 0);
+        check_set(in, name, k == keep || keep < 0);
     }
 }
 
-/* Step until the run ends (or `limit` steps), going on after non-final reports. */
-static void run_to_end(mlm_instance *in, int limit) {
-    while (in->steps < limit && mlm_step(in, (int)(limit - in->steps)) > 0) {
-    }
-}
 
 /* ---- Booth, (x + 2y - 7)^2 + (2x + y - 5)^2: every optimizer reaches (1, 3) ---- */
 static void test_booth(void) {
@@ -49,16 +31,16 @@ static void test_booth(void) {
         {"rmsprop", 0.01}, {"adadelta", 0.1}, {"adam", 0.1}, {"adamax", 0.1}, {"nadam", 0.1},
         {"adamw", 0.1}};
     mlm_instance *in = mlm_create(M);
-    set_choice(in, "fn", "booth");
-    set(in, "steps", 20000);
-    set(in, "wd_adamw", 0);
+    check_set_choice(in, "fn", "booth");
+    check_set(in, "steps", 20000);
+    check_set(in, "wd_adamw", 0);
     char name[32];
     for (int k = 0; k < OP_N; k++) {
         snprintf(name, sizeof name, "lr_%s", lrs[k].key);
-        set(in, name, lrs[k].lr);
+        check_set(in, name, lrs[k].lr);
     }
     CHECK(mlm_reset(in, 1) == 0, "reset: %s", in->reason);
-    run_to_end(in, 20000);
+    check_run_to_end(in, 20000);
     const op_state *s = in->self;
     for (int k = 0; k < OP_N; k++) {
         const op_run *r = &s->run[k];
@@ -73,12 +55,12 @@ static void test_booth(void) {
 
     /* With AdamW's decay on, the rest point is pulled a little towards the origin. */
     in = mlm_create(M);
-    set_choice(in, "fn", "booth");
+    check_set_choice(in, "fn", "booth");
     only(in, MLM_OPT_ADAMW);
-    set(in, "lr_adamw", 0.1);
-    set(in, "wd_adamw", 0.01);
+    check_set(in, "lr_adamw", 0.1);
+    check_set(in, "wd_adamw", 0.01);
     CHECK(mlm_reset(in, 1) == 0, "reset");
-    run_to_end(in, 3000);
+    check_run_to_end(in, 3000);
     s = in->self;
     double dx = s->run[MLM_OPT_ADAMW].x[0] - 1, dy = s->run[MLM_OPT_ADAMW].x[1] - 3;
     CHECK(hypot(dx, dy) < 5e-3 && dy < 0, "AdamW on Booth ends %g, %g from (1, 3)", dx, dy);
@@ -88,10 +70,10 @@ static void test_booth(void) {
 /* ---- each run is exactly the shared rule on the gallery's gradient ---- */
 static void test_same_rule(void) {
     mlm_instance *in = mlm_create(M);
-    set_choice(in, "fn", "rosenbrock");
-    set(in, "lr_adagrad", 0.3); /* off the defaults, to see the settings are used */
-    set(in, "rho_rmsprop", 0.95);
-    set(in, "beta1_nadam", 0.8);
+    check_set_choice(in, "fn", "rosenbrock");
+    check_set(in, "lr_adagrad", 0.3); /* off the defaults, to see the settings are used */
+    check_set(in, "rho_rmsprop", 0.95);
+    check_set(in, "beta1_nadam", 0.8);
     CHECK(mlm_reset(in, 1) == 0, "reset");
     const op_desc *d = in->desc;
     double x[OP_N][2], buf[OP_N][6];
@@ -129,11 +111,11 @@ static void test_start_and_markers(void) {
         const mlm_testfn *t = &mlm_testfns[fn];
         for (int clicked = 0; clicked < 2; clicked++) {
             mlm_instance *in = mlm_create(M);
-            set(in, "fn", fn);
+            check_set(in, "fn", fn);
             /* A click lands on the grid of the px/py control: 0.01. */
             double px = round((0.3 * t->x0 + 0.7 * t->x1) * 100) / 100;
             double py = round((0.6 * t->y0 + 0.4 * t->y1) * 100) / 100;
-            if (clicked) set(in, "px", px), set(in, "py", py);
+            if (clicked) check_set(in, "px", px), check_set(in, "py", py);
             CHECK(mlm_reset(in, 1) == 0, "reset");
             mlm_draw(in);
             double wx = clicked ? px : t->start[0], wy = clicked ? py : t->start[1];
@@ -166,8 +148,8 @@ static void test_start_and_markers(void) {
 /* ---- divergence: reported once, frozen, the others go on ---- */
 static void test_divergence(void) {
     mlm_instance *in = mlm_create(M);
-    set_choice(in, "fn", "rosenbrock");
-    set(in, "lr_sgd", 0.01); /* above 2/lambda_max ~ 0.002 near the valley: SGD flies off */
+    check_set_choice(in, "fn", "rosenbrock");
+    check_set(in, "lr_sgd", 0.01); /* above 2/lambda_max ~ 0.002 near the valley: SGD flies off */
     CHECK(mlm_reset(in, 1) == 0, "reset");
     int reports = 0;
     int64_t at = 0;
@@ -194,9 +176,9 @@ static void test_divergence(void) {
     /* Everyone diverging ends the race as diverged. */
     in = mlm_create(M);
     only(in, MLM_OPT_SGD);
-    set(in, "lr_sgd", 0.1);
+    check_set(in, "lr_sgd", 0.1);
     CHECK(mlm_reset(in, 1) == 0, "reset");
-    run_to_end(in, 100);
+    check_run_to_end(in, 100);
     CHECK(in->status == MLM_DIVERGED && in->final, "status %d final %d", in->status, in->final);
     mlm_destroy(in);
 
@@ -210,24 +192,16 @@ static void test_divergence(void) {
 /* ---- the race ends at its length, with the leader named ---- */
 static void test_race_end(void) {
     mlm_instance *in = mlm_create(M);
-    set(in, "steps", 200);
+    check_set(in, "steps", 200);
     CHECK(mlm_reset(in, 1) == 0, "reset");
-    run_to_end(in, 5000);
+    check_run_to_end(in, 5000);
     CHECK(in->steps == 200 && in->final, "ended at %lld", (long long)in->steps);
     CHECK(strstr(in->reason, "closest to the minimum") != NULL, "%s", in->reason);
     mlm_destroy(in);
 }
 
-/* ---- every parameter at min, max and default: no crash, every view finite ---- */
-static int view_stride(mlm_view_kind k) {
-    switch (k) {
-    case MLM_VIEW_POINTS: return 3;
-    case MLM_VIEW_CURVE: case MLM_VIEW_TRAIL: case MLM_VIEW_MARKERS: return 2;
-    case MLM_VIEW_SEGMENTS: case MLM_VIEW_ARROWS: return 4;
-    default: return 1;
-    }
-}
 
+/* ---- every parameter at min, max and default: no crash, every view finite ---- */
 static void check_views(mlm_instance *in, const char *what) {
     mlm_draw(in);
     for (int v = 0; v < M->n_views; v++) {
@@ -242,7 +216,7 @@ static void check_views(mlm_instance *in, const char *what) {
             continue;
         }
         if (vs->hidden) continue;
-        long n = kind == MLM_VIEW_FIELD ? (long)vs->w * vs->h : (long)vs->count * view_stride(kind);
+        long n = kind == MLM_VIEW_FIELD ? (long)vs->w * vs->h : (long)vs->count * mlm_view_stride(kind, vs);
         CHECK(n > 0 && vs->data, "%s: view %s is empty", what, M->views[v].name);
         int bad = 0;
         for (long i = 0; i < n && vs->data; i++) bad += !mlm_isfinite(vs->data[i]);
@@ -268,7 +242,7 @@ static void test_sweep(void) {
             snprintf(what, sizeof what, "%s = %g", p->name, v);
             CHECK(mlm_reset(in, 7) == 0, "%s: reset: %s", what, in->reason);
             check_views(in, what);
-            run_to_end(in, 500);
+            check_run_to_end(in, 500);
             CHECK(in->steps <= 500, "%s: %lld steps", what, (long long)in->steps);
             check_views(in, what);
             mlm_destroy(in);
@@ -278,15 +252,15 @@ static void test_sweep(void) {
     for (int fn = 0; fn < MLM_TESTFN_COUNT; fn++) {
         for (int side = 0; side < 2; side++) {
             mlm_instance *in = mlm_create(M);
-            set(in, "fn", fn);
+            check_set(in, "fn", fn);
             for (int k = 0; k < OP_N; k++) {
                 char name[32];
                 snprintf(name, sizeof name, "lr_%s", mlm_opt_key[k]);
-                set(in, name, side ? 1e9 : 0); /* clamped to max, min */
+                check_set(in, name, side ? 1e9 : 0); /* clamped to max, min */
             }
             snprintf(what, sizeof what, "fn %s, lr at %s", mlm_testfns[fn].key, side ? "max" : "min");
             CHECK(mlm_reset(in, 7) == 0, "%s: reset", what);
-            run_to_end(in, 300);
+            check_run_to_end(in, 300);
             check_views(in, what);
             mlm_destroy(in);
         }

@@ -16,24 +16,13 @@
 
 static const mlm_module *M = &mlm_module_test_functions;
 
-static void set(mlm_instance *in, const char *name, double v) {
-    int i = mlm_param_index(M, name);
-    CHECK(i >= 0, "no parameter %s", name);
-    mlm_set(in, i, v);
-}
-
 static mlm_instance *make(int fn, int opt, double lr, int steps) {
     mlm_instance *in = mlm_create(M);
-    set(in, "fn", fn);
-    set(in, "opt", opt);
-    set(in, "lr", lr);
-    set(in, "steps", steps);
+    check_set(in, "fn", fn);
+    check_set(in, "opt", opt);
+    check_set(in, "lr", lr);
+    check_set(in, "steps", steps);
     return in;
-}
-
-static void run_to_end(mlm_instance *in, int limit) {
-    while (in->steps < limit && mlm_step(in, (int)(limit - in->steps)) > 0) {
-    }
 }
 
 /* ---- the convex bowls: every optimizer reaches the minimum ---- */
@@ -46,9 +35,9 @@ static void test_convex(void) {
         const mlm_testfn *t = &mlm_testfns[cases[c].fn];
         for (int k = 0; k < MLM_OPT_COUNT; k++) {
             mlm_instance *in = make(cases[c].fn, k, cases[c].lr[k], 20000);
-            set(in, "rho", k == MLM_OPT_RMSPROP ? 0.99 : 0.9); /* at 0.9 RMSprop rattles for ever */
+            check_set(in, "rho", k == MLM_OPT_RMSPROP ? 0.99 : 0.9); /* at 0.9 RMSprop rattles for ever */
             CHECK(mlm_reset(in, 1) == 0, "reset");
-            run_to_end(in, 20000);
+            check_run_to_end(in, 20000);
             const tf_state *s = in->self;
             CHECK(in->status == MLM_CONVERGED && in->final, "%s on %s: status %d after %lld (%s)",
                   mlm_opt_name[k], t->key, in->status, (long long)in->steps, in->reason);
@@ -66,7 +55,7 @@ static void test_stops(void) {
        positive and f is above the global 0. */
     mlm_instance *in = make(MLM_TESTFN_RASTRIGIN, MLM_OPT_ADAM, 0.05, 3000);
     CHECK(mlm_reset(in, 1) == 0, "reset");
-    run_to_end(in, 3000);
+    check_run_to_end(in, 3000);
     const tf_state *s = in->self;
     double h[3], lo, hi;
     mlm_testfn_eval(MLM_TESTFN_RASTRIGIN, s->x[0], s->x[1], NULL, h);
@@ -80,10 +69,10 @@ static void test_stops(void) {
        origin, where the Hessian is diag(2, -1). A hundredth off the axis it escapes to (0, 1). */
     for (int off = 0; off < 2; off++) {
         in = make(MLM_TESTFN_SADDLE, MLM_OPT_SGD, 0.1, 20000);
-        set(in, "px", 1.5);
-        set(in, "py", off ? 0.01 : 0);
+        check_set(in, "px", 1.5);
+        check_set(in, "py", off ? 0.01 : 0);
         CHECK(mlm_reset(in, 1) == 0, "reset");
-        run_to_end(in, 20000);
+        check_run_to_end(in, 20000);
         s = in->self;
         if (off) {
             CHECK(strstr(in->reason, "global minimum") && fabs(s->x[0]) < 1e-6 && fabs(s->x[1] - 1) < 1e-6,
@@ -99,7 +88,7 @@ static void test_stops(void) {
     /* Too large a step for plain descent on Rosenbrock: diverged, with the limit quoted. */
     in = make(MLM_TESTFN_ROSENBROCK, MLM_OPT_SGD, 0.01, 3000);
     CHECK(mlm_reset(in, 1) == 0, "reset");
-    run_to_end(in, 3000);
+    check_run_to_end(in, 3000);
     CHECK(in->status == MLM_DIVERGED && in->final && strstr(in->reason, "stable limit"), "%s",
           in->reason);
     s = in->self;
@@ -110,7 +99,7 @@ static void test_stops(void) {
        diverged), and says so. */
     in = make(MLM_TESTFN_ROSENBROCK, MLM_OPT_SGD, 0.001, 200);
     CHECK(mlm_reset(in, 1) == 0, "reset");
-    run_to_end(in, 3000);
+    check_run_to_end(in, 3000);
     CHECK(in->steps == 200 && in->final && in->status == MLM_FINISHED &&
           strstr(in->reason, "still moving"), "%lld: %s", (long long)in->steps, in->reason);
     mlm_destroy(in);
@@ -122,10 +111,10 @@ static void test_himmelblau(void) {
     for (int m = 0; m < t->n_minima; m++) {
         mlm_instance *in = make(MLM_TESTFN_HIMMELBLAU, MLM_OPT_MOMENTUM, 0.002, 20000);
         double px = round((t->minima[m][0] * 0.8) * 100) / 100, py = round((t->minima[m][1] * 0.8) * 100) / 100;
-        set(in, "px", px);
-        set(in, "py", py);
+        check_set(in, "px", px);
+        check_set(in, "py", py);
         CHECK(mlm_reset(in, 1) == 0, "reset");
-        run_to_end(in, 20000);
+        check_run_to_end(in, 20000);
         const tf_state *s = in->self;
         CHECK(fabs(s->x[0] - t->minima[m][0]) < 1e-5 && fabs(s->x[1] - t->minima[m][1]) < 1e-5,
               "from (%g, %g) to (%g, %g), not minimum %d", px, py, s->x[0], s->x[1], m);
@@ -138,7 +127,7 @@ static void test_each_function(void) {
     for (int fn = 0; fn < MLM_TESTFN_COUNT; fn++) {
         const mlm_testfn *t = &mlm_testfns[fn];
         mlm_instance *in = mlm_create(M);
-        set(in, "fn", fn);
+        check_set(in, "fn", fn);
         CHECK(mlm_reset(in, 1) == 0, "reset");
         mlm_draw(in);
         const mlm_view_state *mk = &in->views[V_MINIMA], *tr = &in->views[V_TRAIL];
@@ -156,17 +145,17 @@ static void test_each_function(void) {
         /* The defaults run for a while (the player has something to show) and never diverge. */
         mlm_step(in, 3);
         CHECK(in->steps == 3 && in->status == MLM_RUNNING, "%s: stopped at %lld", t->key, (long long)in->steps);
-        run_to_end(in, 3000);
+        check_run_to_end(in, 3000);
         CHECK(in->status != MLM_DIVERGED, "%s: default run diverged: %s", t->key, in->reason);
         printf("  %-11s %5lld steps: %s\n", t->key, (long long)in->steps, in->reason);
         mlm_destroy(in);
 
         /* A clicked start inside the plot is used as it is. */
         in = mlm_create(M);
-        set(in, "fn", fn);
+        check_set(in, "fn", fn);
         double px = round((0.2 * t->x0 + 0.8 * t->x1) * 100) / 100, py = round((0.7 * t->y0 + 0.3 * t->y1) * 100) / 100;
-        set(in, "px", px);
-        set(in, "py", py);
+        check_set(in, "px", px);
+        check_set(in, "py", py);
         CHECK(mlm_reset(in, 1) == 0, "reset");
         mlm_draw(in);
         CHECK(in->views[V_TRAIL].data[0] == (float)px && in->views[V_TRAIL].data[1] == (float)py,
@@ -179,10 +168,10 @@ static void test_each_function(void) {
 static void test_same_rule(void) {
     for (int k = 0; k < MLM_OPT_COUNT; k++) {
         mlm_instance *in = make(MLM_TESTFN_BEALE, k, 0.003, 3000);
-        set(in, "mu", 0.7);
-        set(in, "beta1", 0.8);
-        set(in, "beta2", 0.99);
-        set(in, "rho", 0.95);
+        check_set(in, "mu", 0.7);
+        check_set(in, "beta1", 0.8);
+        check_set(in, "beta2", 0.99);
+        check_set(in, "rho", 0.95);
         CHECK(mlm_reset(in, 1) == 0, "reset");
         mlm_opt_hyper h;
         mlm_opt_defaults((mlm_opt_kind)k, &h);
@@ -201,16 +190,8 @@ static void test_same_rule(void) {
     }
 }
 
-/* ---- every parameter at min, max, default and every choice: finite views ---- */
-static int view_stride(mlm_view_kind k) {
-    switch (k) {
-    case MLM_VIEW_POINTS: return 3;
-    case MLM_VIEW_CURVE: case MLM_VIEW_TRAIL: case MLM_VIEW_MARKERS: return 2;
-    case MLM_VIEW_SEGMENTS: case MLM_VIEW_ARROWS: return 4;
-    default: return 1;
-    }
-}
 
+/* ---- every parameter at min, max, default and every choice: finite views ---- */
 static void check_views(mlm_instance *in, const char *what) {
     mlm_draw(in);
     for (int v = 0; v < M->n_views; v++) {
@@ -224,7 +205,7 @@ static void check_views(mlm_instance *in, const char *what) {
             CHECK(vs->text != NULL, "%s: text %s unset", what, M->views[v].name);
             continue;
         }
-        long n = kind == MLM_VIEW_FIELD ? (long)vs->w * vs->h : (long)vs->count * view_stride(kind);
+        long n = kind == MLM_VIEW_FIELD ? (long)vs->w * vs->h : (long)vs->count * mlm_view_stride(kind, vs);
         CHECK(n > 0 && vs->data, "%s: view %s is empty", what, M->views[v].name);
         int bad = 0;
         for (long i = 0; i < n && vs->data; i++) bad += !mlm_isfinite(vs->data[i]);
@@ -250,7 +231,7 @@ static void test_sweep(void) {
             snprintf(what, sizeof what, "%s = %g", p->name, v);
             CHECK(mlm_reset(in, 7) == 0, "%s: reset: %s", what, in->reason);
             check_views(in, what);
-            run_to_end(in, 500);
+            check_run_to_end(in, 500);
             check_views(in, what);
             mlm_destroy(in);
         }
@@ -263,7 +244,7 @@ static void test_sweep(void) {
                 mlm_instance *in = make(fn, k, lrs[r], 3000);
                 snprintf(what, sizeof what, "%s, %s, lr %g", mlm_testfns[fn].key, mlm_opt_key[k], lrs[r]);
                 CHECK(mlm_reset(in, 7) == 0, "%s: reset", what);
-                run_to_end(in, 300);
+                check_run_to_end(in, 300);
                 check_views(in, what);
                 mlm_destroy(in);
             }
