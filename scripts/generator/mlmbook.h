@@ -82,8 +82,17 @@ int mlmbook_katex_render(mlmbook_math **items, size_t n, const char *node, const
 
 /* ---- chapters (chapter.c) ---- */
 typedef struct {
-    char **items;
+    char *key;
+    int taken; /* 1: key is an id on the page */
+    int next;  /* when key was wanted: the next suffix worth trying (key-next) */
+} mlmbook_idslot;
+
+typedef struct {
+    char **items; /* the ids taken, in order (owned) */
     int n;
+    mlmbook_idslot *slots; /* open-addressing hash of ids and wanted names: lookups in O(1), so a
+                              page's ids are made unique in linear time (not cubic) */
+    size_t cap, used;
 } mlmbook_idset;
 
 struct mlmbook_run; /* runs.c */
@@ -120,6 +129,7 @@ const char *mlmbook_id_take(mlmbook_idset *ids, const char *want);
 /* The original Markdown line of line `line` of the protected text cmark parsed. */
 int mlmbook_chapter_line(const mlmbook_chapter *ch, int line);
 int mlmbook_id_has(const mlmbook_idset *ids, const char *id);
+void mlmbook_idset_free(mlmbook_idset *ids);
 
 /* ---- fenced-block directives (directives.c) ---- */
 /* If the code block is a directive (```widget, ```code, ```params) or C code (```c), return the

@@ -97,6 +97,27 @@ if [ -n "$real" ]; then
   fi
 fi
 
+# ---- many identical headings: unique ids, a, a-2, ..., a-N (the time is printed, not judged) ----
+n=3000
+{ printf -- '---\npart: I. Tests\n---\n# Many\n\n## a-3\n\n'; i=0
+  while [ $i -lt $n ]; do printf '## a\n\n'; i=$((i + 1)); done; } > "$tmp/many.md"
+t0=$(date +%s.%N)
+if $bin --fragment "$tmp/many.md" --engine $here/engine > "$tmp/out" 2> "$tmp/why"; then
+  t1=$(date +%s.%N)
+  grep -o '<h2 id="[^"]*"' "$tmp/out" | sed 's/<h2 id="//; s/"$//' > "$tmp/ids"
+  # a-3 is taken first by its own heading, so the identical ones skip it: a, a-2, a-4, ..., a-(n+1)
+  { echo a-3; echo a; echo a-2; i=4; while [ $i -le $((n + 1)) ]; do echo a-$i; i=$((i + 1)); done; } > "$tmp/want"
+  if cmp -s "$tmp/ids" "$tmp/want"; then
+    echo "headings: $n identical headings got unique ids in $(echo "$t1 - $t0" | bc) s"
+    pass
+  else
+    diff "$tmp/want" "$tmp/ids" | head > "$tmp/why"
+    fail "headings: ids of $n identical headings"
+  fi
+else
+  fail "headings: $n identical headings"
+fi
+
 # ---- a whole book: every page and the index, byte for byte ----
 mkdir "$tmp/site"
 if $bin --chapters $here/book --engine $here/engine --out "$tmp/site" 2> "$tmp/why"; then
