@@ -392,7 +392,7 @@ static void placeholders_left(mlmbook_chapter *ch) {
     }
 }
 
-void mlmbook_chapter_finish(mlmbook_chapter *ch) {
+void mlmbook_chapter_finish(mlmbook_chapter *ch, mlmbook_xrefs *x) {
     if (!ch->doc) return;
     node_list texts = {0}, headings = {0};
     cmark_iter *it = cmark_iter_new(ch->doc);
@@ -409,6 +409,7 @@ void mlmbook_chapter_finish(mlmbook_chapter *ch) {
     cmark_iter_free(it);
     /* Math first: a heading is rendered whole, with its math, when it gets its id. */
     for (int i = 0; i < texts.n; i++) math_expand(ch, texts.items[i]);
+    if (x) mlmbook_xref_resolve(ch, x); /* before headings: a heading may hold a reference */
     for (int i = 0; i < headings.n; i++) heading_expand(ch, headings.items[i]);
     free(texts.items);
     free(headings.items);

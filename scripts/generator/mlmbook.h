@@ -121,8 +121,10 @@ void mlmbook_math_protect(mlmbook_protected *out, const char *file, const char *
 /* Read, check and parse a chapter, and expand its widget, code and params blocks. Problems are
    reported through mlmbook_error; the chapter stays usable for collecting more of them. */
 void mlmbook_chapter_load(mlmbook_chapter *ch, const char *path, const char *engine_dir);
-/* After KaTeX: put the rendered math in place and render the body to ch->body. */
-void mlmbook_chapter_finish(mlmbook_chapter *ch);
+/* After KaTeX: put the rendered math in place, resolve cross-references against x (the book's
+   chapters and the planned ones) and render the body to ch->body. */
+struct mlmbook_xrefs_s;
+void mlmbook_chapter_finish(mlmbook_chapter *ch, struct mlmbook_xrefs_s *x);
 void mlmbook_chapter_free(mlmbook_chapter *ch);
 /* The unique id on this page closest to `want` (want, want-2, ...); the set keeps a copy. */
 const char *mlmbook_id_take(mlmbook_idset *ids, const char *want);
@@ -175,6 +177,41 @@ enum { MLMBOOK_FMT_INTEGER = 1, MLMBOOK_FMT_SIGNIFICANT = 2, MLMBOOK_FMT_DECIMAL
    prose, never an exponent; INTEGER rounds, SIGNIFICANT keeps `digits` significant digits,
    DECIMALS `digits` decimals. */
 void mlmbook_format_number(mlmbook_buf *b, double v, int mode, int digits, int in_math);
+
+/* ---- cross-references between chapters (xref.c) ---- */
+typedef struct {
+    int number;
+    char *slug, *title;
+} mlmbook_planned;
+
+typedef struct {
+    char *file;
+    int line;
+    int target; /* index into chapters */
+    char *anchor;
+} mlmbook_anchor;
+
+typedef struct mlmbook_xrefs_s {
+    mlmbook_chapter *chapters; /* the chapters that exist (they win over planned ones) */
+    int n;
+    mlmbook_planned *planned;  /* chapters/planned.txt */
+    int nplanned;
+    const char *planned_path;  /* NULL: no list was read */
+    mlmbook_anchor *anchors;   /* ch:slug#anchor links, checked once every chapter has its ids */
+    int nanchors;
+    mlmbook_buf to_come;       /* references to planned chapters, one line each */
+    int nto_come;
+} mlmbook_xrefs;
+
+/* Read `NN slug Title` lines (# comments, blank lines); a missing file lists nothing. */
+void mlmbook_planned_read(mlmbook_xrefs *x, const char *path);
+/* Resolve the chapter's [text](ch:slug) links (in mlmbook_chapter_finish). */
+void mlmbook_xref_resolve(mlmbook_chapter *ch, mlmbook_xrefs *x);
+/* After every chapter is finished: report links to sections that do not exist. */
+void mlmbook_xref_finish(mlmbook_xrefs *x);
+/* Print the one warning listing references to chapters still to be written (if any). */
+void mlmbook_xref_warn(const mlmbook_xrefs *x);
+void mlmbook_xrefs_free(mlmbook_xrefs *x);
 
 /* ---- C highlighting (highlight.c) ---- */
 /* Append src as HTML-escaped C with <span class="kw|ty|cm|st|nu|pp|fn"> around tokens. */

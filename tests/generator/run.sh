@@ -4,6 +4,8 @@
 #   NAME.md + NAME.html   the body HTML `mlmbook --fragment` must print, byte for byte
 #   NAME.md + NAME.err    the errors it must report, one "LINE: message" per line (each must appear
 #                         as "FILE:LINE: message..." on stderr, no other error may), and exit 1
+#   NAME.warn (optional, with NAME.html) the exact warnings on stderr (cases/planned.txt lists the
+#                         planned chapters the cases may reference)
 # plus a whole book (book/ -> book-expected/), a broken book that must write nothing, and the
 # atomic-build check of scripts/assemble.sh (test_atomic.sh).
 #
@@ -68,6 +70,14 @@ run_case() {
     [ $ok -eq 1 ] || cat "$tmp/err" >> "$tmp/why"
     return $((1 - ok))
   fi
+  if [ -f "$base.warn" ]; then
+    # warnings (references to chapters still to be written): exactly these on stderr
+    if ! cmp -s "$tmp/err" "$base.warn"; then
+      { echo "warnings differ from $base.warn:"; diff "$base.warn" "$tmp/err"; } >> "$tmp/why"
+      return 1
+    fi
+    : > "$tmp/err"
+  fi
   if [ $st -ne 0 ] || [ -s "$tmp/err" ]; then
     { echo "exit status $st"; cat "$tmp/err"; } >> "$tmp/why"
     return 1
@@ -120,15 +130,19 @@ fi
 
 # ---- a whole book: every page and the index, byte for byte ----
 mkdir "$tmp/site"
-if $bin --chapters $here/book --engine $here/engine --out "$tmp/site" 2> "$tmp/why"; then
+if $bin --chapters $here/book --engine $here/engine --out "$tmp/site" 2> "$tmp/err"; then
   if [ "${UPDATE:-}" = 1 ]; then rm -rf $here/book-expected && cp -r "$tmp/site" $here/book-expected; fi
-  if diff -r $here/book-expected "$tmp/site" > "$tmp/why" 2>&1; then
+  if ! cmp -s "$tmp/err" $here/book.warn; then
+    { echo "the warnings differ from $here/book.warn:"; diff $here/book.warn "$tmp/err"; } > "$tmp/why"
+    fail "book: warnings"
+  elif diff -r $here/book-expected "$tmp/site" > "$tmp/why" 2>&1; then
     rm -f "$tmp/why"
     pass
   else
     fail "book: pages differ from $here/book-expected"
   fi
 else
+  cp "$tmp/err" "$tmp/why"
   fail "book: the build failed"
 fi
 
