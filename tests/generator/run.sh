@@ -128,6 +128,27 @@ else
   fail "headings: $n identical headings"
 fi
 
+# ---- no page shows raw TeX: the checker on pages made to leak and made clean, then on the book ----
+node $here/check_tex.mjs $here/tex/leaks.html > "$tmp/tex" 2>&1
+if [ $? -eq 1 ] && [ "$(grep -c 'outside math' "$tmp/tex")" -eq 6 ]; then pass; else
+  cp "$tmp/tex" "$tmp/why"; fail "check_tex.mjs: expected 6 findings in $here/tex/leaks.html"; fi
+if node $here/check_tex.mjs $here/tex/clean.html > "$tmp/why" 2>&1; then pass; else
+  fail "check_tex.mjs: findings in $here/tex/clean.html"; fi
+if [ -n "$real" ] && [ -x "$real" ]; then
+  # The book as built (make test builds site/ first), or built here when site/ is missing or
+  # older than the generator or a chapter.
+  pages=site
+  if [ ! -f site/index.html ] || [ -n "$(find chapters "$real" -newer site/index.html | head -1)" ]; then
+    mkdir "$tmp/real"
+    if "$real" --chapters chapters --engine engine --out "$tmp/real" 2> "$tmp/why"; then pages="$tmp/real"
+    else pages=; fail "the book does not build with $real"; fi
+  fi
+  if [ -n "$pages" ]; then
+    if node $here/check_tex.mjs "$pages"/*.html > "$tmp/why" 2>&1; then pass; else
+      fail "raw TeX on the book's pages ($pages)"; fi
+  fi
+fi
+
 # ---- a whole book: every page and the index, byte for byte ----
 mkdir "$tmp/site"
 if $bin --chapters $here/book --engine $here/engine --out "$tmp/site" 2> "$tmp/err"; then
