@@ -259,14 +259,21 @@ static void heading_expand(mlmbook_chapter *ch, cmark_node *h) {
 /* ---- loading ---- */
 
 void mlmbook_chapter_load(mlmbook_chapter *ch, const char *path, const char *engine_dir) {
-    ch->path = path;
-    ch->engine_dir = engine_dir;
-    mlmbook_id_take(&ch->ids, "content"); /* the page's <main> */
     char *src = mlmbook_file_read(path, NULL);
     if (!src) {
+        ch->path = path;
+        ch->engine_dir = engine_dir;
         mlmbook_error(path, 0, "cannot read: %s", strerror(errno));
         return;
     }
+    mlmbook_chapter_load_text(ch, path, src, engine_dir);
+}
+
+void mlmbook_chapter_load_text(mlmbook_chapter *ch, const char *path, char *src,
+                               const char *engine_dir) {
+    ch->path = path;
+    ch->engine_dir = engine_dir;
+    mlmbook_id_take(&ch->ids, "content"); /* the page's <main> */
     int body_line = front_matter(ch, src);
     mlmbook_runs_collect(ch, src); /* quotes are written in while the math is cut out */
     mlmbook_math_protect(&ch->src, path, src, ch);

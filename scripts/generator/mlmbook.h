@@ -7,6 +7,7 @@
 #define MLMBOOK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cmark.h>
 
@@ -47,6 +48,8 @@ void mlmbook_error(const char *file, int line, const char *fmt, ...)
 int mlmbook_error_count(void);
 /* Print every recorded error to stderr (files in first-reported order, lines ascending). */
 void mlmbook_errors_flush(void);
+/* Forget every recorded error without printing it (the fuzzing entry point, between inputs). */
+void mlmbook_errors_clear(void);
 
 /* ---- math (mathprep.c) ---- */
 typedef struct {
@@ -121,6 +124,10 @@ void mlmbook_math_protect(mlmbook_protected *out, const char *file, const char *
 /* Read, check and parse a chapter, and expand its widget, code and params blocks. Problems are
    reported through mlmbook_error; the chapter stays usable for collecting more of them. */
 void mlmbook_chapter_load(mlmbook_chapter *ch, const char *path, const char *engine_dir);
+/* The same from the chapter's text (NUL-terminated), which it takes over and frees; `path` is
+   only for messages. */
+void mlmbook_chapter_load_text(mlmbook_chapter *ch, const char *path, char *src,
+                               const char *engine_dir);
 /* After KaTeX: put the rendered math in place, resolve cross-references against x (the book's
    chapters and the planned ones) and render the body to ch->body. */
 struct mlmbook_xrefs_s;
@@ -164,7 +171,7 @@ const mlm_module *mlmbook_find_module(mlmbook_chapter *ch, int line, const char 
    them and run them; errors are reported at their lines. */
 void mlmbook_runs_collect(mlmbook_chapter *ch, const char *src);
 void mlmbook_runs_free(mlmbook_chapter *ch);
-/* The most steps a run may ask for (lowered by the fuzzing entry point). */
+/* The most steps a run may take over all its seeds (lowered by the fuzzing entry point). */
 extern long mlmbook_run_step_limit;
 /* Is the text between {{ and }} a quote? (lowercase first, contains a dot, [a-z0-9_.:-] only) */
 int mlmbook_quote_like(const char *s, size_t n);
@@ -212,6 +219,13 @@ void mlmbook_xref_finish(mlmbook_xrefs *x);
 /* Print the one warning listing references to chapters still to be written (if any). */
 void mlmbook_xref_warn(const mlmbook_xrefs *x);
 void mlmbook_xrefs_free(mlmbook_xrefs *x);
+
+/* ---- fuzzing (fuzz_entry.c) ---- */
+/* Take arbitrary bytes through everything the generator does to a chapter (front matter, runs and
+   quotes, math, directives, cross-references, headings, the page), in-process: KaTeX is not run
+   (math renders empty) and runs are limited to a few hundred steps. Never exits; frees what it
+   allocates; returns 0. For a libFuzzer harness: LLVMFuzzerTestOneInput calls it. */
+int mlmbook_fuzz_one(const uint8_t *data, size_t n);
 
 /* ---- C highlighting (highlight.c) ---- */
 /* Append src as HTML-escaped C with <span class="kw|ty|cm|st|nu|pp|fn"> around tokens. */
