@@ -546,6 +546,13 @@ export class Widget {
     }));
   }
 
+  // The renderer may ask for a canvas height (an `equal` panel on a phone keeps its shape at full
+  // width); the resize that follows redraws it. An empty request gives the height back to CSS.
+  fitHeight(pe, geom) {
+    const want = geom.height > 0 ? `${geom.height}px` : '';
+    if (pe.canvas.style.height !== want) pe.canvas.style.height = want;
+  }
+
   // ---- status and drawing ----
 
   setStatus(status, text) {
@@ -585,6 +592,7 @@ export class Widget {
       this.manifest.views.forEach((v, k) => { if (v.panel === i) views.push({ decl: v, st: inst.views[k] }); });
       pe.geom = drawPanel(ctx, W, H, decl, pst, views, theme, this.caches[i]);
       this.showLegend(pe, pe.geom.legend);
+      this.fitHeight(pe, pe.geom);
     });
     // Readouts for the status line: views declared with no panel.
     const parts = [];

@@ -45,7 +45,8 @@ static void head(mlmbook_buf *b, const char *title, const char *description, int
         /* The runtime's modules import each other; naming them all here lets the browser fetch
            them in parallel instead of one import level at a time. */
         static const char *const runtime_modules[] = {"widget", "render", "engine", "state"};
-        mlmbook_buf_puts(b, "<script type=\"module\" src=\"assets/runtime.js\"></script>\n");
+        mlmbook_buf_puts(b, "<script type=\"module\" src=\"assets/runtime.js\"></script>\n"
+                            "<script type=\"module\" src=\"assets/print.js\"></script>\n");
         for (size_t k = 0; k < sizeof runtime_modules / sizeof *runtime_modules; k++)
             mlmbook_buf_printf(b, "<link rel=\"modulepreload\" href=\"assets/%s.js\">\n", runtime_modules[k]);
     }
