@@ -326,7 +326,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     : autoRange(dataExtent(views, 1, logY) || [0, intY ? 0 : 1], 0.06, intY);
   const equal = flags.includes('equal') && !logX && !logY;
   // An equal panel with the module's own ranges keeps their shape: its plot box is fitted inside
-  // the canvas with the same scale on both axes (and centred), and on a narrow screen it asks for
+  // the canvas with the same scale on both axes (centred across, at the top), and on a phone it asks for
   // a canvas tall enough to show the box at full width (geometry.height).
   const fitted = equal && fixedX && fixedY;
   const aspect = (yr0[1] - yr0[0]) / (xr0[1] - xr0[0]);
@@ -336,7 +336,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     let left = l, top = T0, pw = Math.max(10, W - l - R), ph = Math.max(10, H - T0 - B);
     let xr = xr0, yr = yr0;
     if (fitted) {
-      if (ph > pw * aspect) { const h = Math.max(10, pw * aspect); top += (ph - h) / 2; ph = h; }
+      if (ph > pw * aspect) ph = Math.max(10, pw * aspect); // slack below: titles stay level in a row
       else { const w = Math.max(10, ph / aspect); left += (pw - w) / 2; pw = w; }
     } else if (equal) {
       // Same data units per pixel on both axes: widen whichever range is relatively narrower.

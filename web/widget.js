@@ -546,11 +546,13 @@ export class Widget {
     }));
   }
 
-  // The renderer may ask for a canvas height (an `equal` panel on a phone keeps its shape at full
-  // width); the resize that follows redraws it. An empty request gives the height back to CSS.
+  // The renderer may ask for a taller canvas (an `equal` panel on a phone keeps its shape at full
+  // width): granted to a panel alone on its row, as a minimum over the stylesheet's height, and
+  // the resize that follows redraws it. No request gives the height back to the stylesheet.
   fitHeight(pe, geom) {
-    const want = geom.height > 0 ? `${geom.height}px` : '';
-    if (pe.canvas.style.height !== want) pe.canvas.style.height = want;
+    const alone = pe.cell.offsetWidth >= this.panelsEl.clientWidth - 1;
+    const want = geom.height > 0 && alone ? `${geom.height}px` : '';
+    if (pe.canvas.style.minHeight !== want) pe.canvas.style.minHeight = want;
   }
 
   // ---- status and drawing ----
