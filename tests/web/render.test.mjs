@@ -99,3 +99,18 @@ test('labels shrink until neighbours are apart: "17 10" never reads "1710"', () 
   // Labels stacked in a column only need vertical room.
   assert.equal(labelScale([{ x: 0, y: 0, w: 30 }, { x: 0, y: 20, w: 30 }], 11), 1);
 });
+
+test('readouts leave the top-left corner when a marked minimum lies under it', () => {
+  // A 300 x 300 plot at (40, 24) and a readout two thirds as wide, with two crosses: one at the
+  // top centre (under a readout at either top corner), one near the bottom right.
+  const L = 40, T = 24, S = 300, w = 200, h = 22;
+  const marks = [L + 150, T + 20, L + S - 40, T + S - 30];
+  const spots = [[L + 6, T + 6], [L + S - 6 - w, T + 6], [L + 6, T + S - 6 - h], [L + S - 6 - w, T + S - 6 - h]];
+  const k = placeBox(spots, w, h, marks, 8);
+  assert.equal(k, 2, `readouts went to corner ${k}`);
+  const [x, y] = spots[k];
+  for (let i = 0; i < marks.length; i += 2) {
+    const inside = marks[i] >= x - 8 && marks[i] <= x + w + 8 && marks[i + 1] >= y - 8 && marks[i + 1] <= y + h + 8;
+    assert.ok(!inside, `the marker at (${marks[i]}, ${marks[i + 1]}) is under the readouts`);
+  }
+});
