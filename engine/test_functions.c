@@ -87,7 +87,7 @@ static const mlm_param tf_params[] = {
 enum { P_CONTOUR, P_LOSS, TF_N_PANELS };
 
 static const mlm_panel tf_panels[] = {
-    {"contour", "f(x, y), its minima and the path", "x", "y", 0, "px,py"},
+    {"contour", "f(x, y), its minima and the path", "x", "y", MLM_PANEL_EQUAL, "px,py"},
     {"loss", "Distance above the global minimum", "step", "f − f*",
      MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y | MLM_PANEL_LOG_Y, NULL},
 };

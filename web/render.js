@@ -32,20 +32,27 @@ export function readTheme(el) {
 
 // ---- axes ----
 
-function niceStep(span, target) {
+function niceStep(span, target, integer) {
   const raw = span / Math.max(1, target);
   const p = Math.pow(10, Math.floor(Math.log10(raw)));
   const m = raw / p;
-  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+  const st = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+  return integer ? Math.max(1, Math.round(st)) : st; // a count of steps has no half steps
 }
 
-function linearTicks(a, b, target) {
+// Ticks from a to b at a 1-2-5 spacing giving about `target` of them; whole numbers only on an
+// integer axis (steps, epochs).
+export function linearTicks(a, b, target, integer = false) {
   if (!(b > a)) return [a];
-  const st = niceStep(b - a, target);
+  const st = niceStep(b - a, target, integer);
   const out = [];
   for (let v = Math.ceil(a / st - 1e-9) * st; v <= b + st * 1e-9; v += st) out.push(Math.abs(v) < st * 1e-9 ? 0 : v);
   return out;
 }
+
+// An axis that counts steps or epochs: its ticks are whole numbers, and before the first step it
+// shows 0 to a few steps rather than -0.5 to 0.5.
+export function isIntegerAxis(label) { return /\b(steps?|epochs?|iterations?)\b/i.test(label || ''); }
 
 // a, b are log10 of the range; ticks at powers of ten (with 2 and 5 when few decades show).
 function logTicks(a, b) {
@@ -108,11 +115,68 @@ function dataExtent(views, axis, log) {
   return lo <= hi ? [lo, hi] : null;
 }
 
-function padRange(r, frac) {
+// The range an automatic axis shows for data spanning r = [lo, hi], padded by `frac` of the span
+// on each side. A degenerate span (one value, or several equal ones) gets a range around it; on
+// an integer axis it runs from the value to a few steps on (from 0, not -0.5, to 5), never below
+// zero when the data are not.
+export function autoRange(r, frac, integer = false) {
   let [a, b] = r;
+  if (integer) {
+    if (b - a < 5) b = a + 5;
+    const p = (b - a) * frac;
+    return [a >= 0 ? Math.max(a - p, a > 0 ? 0 : -p) : a - p, b + p];
+  }
   if (b - a < 1e-12 * Math.max(1, Math.abs(a))) { const d = Math.max(Math.abs(a) * 0.1, 0.5); a -= d; b += d; }
   const p = (b - a) * frac;
   return [a - p, b + p];
+}
+
+// ---- layout helpers (pure: no canvas, so tests run them in node) ----
+
+// The left margin for y tick labels of the given pixel widths, and where the y axis title goes
+// (the centre of its rotated line): the title's line, a gap, the longest label, a gap, the frame.
+// The title never touches a tick label: it sits in its own band left of the widest one.
+export function yAxisLayout(widths, fontPx, hasTitle, base) {
+  const tick = widths.length ? Math.max(...widths) : 0;
+  const band = hasTitle ? fontPx + 4 : 0; // the rotated title's line height and a margin
+  const L = Math.max(base, Math.ceil(2 + band + tick + 5 + 2));
+  const titleX = 2 + band / 2;
+  return { L, titleX, tickRight: L - 5 };
+}
+
+// Which of `spots` ([x, y] corners, in order of preference) can take a w x h box without hiding
+// any of `pts` ([x0, y0, x1, y1, ...] pixel positions of data) within `margin` pixels, nor
+// overlapping any rectangle of `avoid` ([x, y, w, h]). Returns the index, or -1 when none is free.
+export function placeBox(spots, w, h, pts, margin = 0, avoid = [], bounds = null) {
+  for (let k = 0; k < spots.length; k++) {
+    const [x, y] = spots[k];
+    if (bounds && (x < bounds[0] - 0.5 || y < bounds[1] - 0.5 || x + w > bounds[2] + 0.5 || y + h > bounds[3] + 0.5)) continue;
+    if (avoid.some(([ax, ay, aw, ah]) => x < ax + aw && ax < x + w && y < ay + ah && ay < y + h)) continue;
+    const x0 = x - margin, x1 = x + w + margin, y0 = y - margin, y1 = y + h + margin;
+    let hit = false;
+    for (let i = 0; i + 1 < pts.length; i += 2) {
+      if (pts[i] >= x0 && pts[i] <= x1 && pts[i + 1] >= y0 && pts[i + 1] <= y1) { hit = true; break; }
+    }
+    if (!hit) return k;
+  }
+  return -1;
+}
+
+// The largest scale (at most 1) at which text boxes centred at items [{ x, y, w }] (w: width at
+// scale 1, in pixels) of height h do not overlap, keeping `gap` pixels between neighbours: for
+// each pair, separation along x or along y is enough.
+export function labelScale(items, h, gap = 2) {
+  let s = 1;
+  for (let i = 0; i < items.length; i++) {
+    const a = items[i];
+    for (let j = i + 1; j < items.length; j++) {
+      const b = items[j];
+      const dx = Math.abs(a.x - b.x), dy = Math.abs(a.y - b.y);
+      const need = Math.max((2 * dx - 2 * gap) / (a.w + b.w), (dy - gap) / h);
+      if (need < s) s = Math.max(0, need);
+    }
+  }
+  return s;
 }
 
 // ---- fields: colour map, heatmap image and contour lines ----
@@ -249,22 +313,57 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   const logX = flags.includes('log_x'), logY = flags.includes('log_y');
   const small = W < 300;
   const bare = flags.includes('noaxes');
-  const L = bare ? 6 : small ? 40 : 48, R = bare ? 6 : 10, T = decl.title ? 24 : 8, B = bare ? 6 : decl.xlabel ? 36 : 22;
-  const pw = Math.max(10, W - L - R), ph = Math.max(10, H - T - B);
+  const intX = !logX && isIntegerAxis(decl.xlabel), intY = !logY && isIntegerAxis(decl.ylabel);
+  const tickFont = `${small ? 10 : 11}px ${theme.font}`, titlePx = small ? 11 : 12;
+  const baseL = bare ? 6 : small ? 40 : 48, R = bare ? 6 : 10, T0 = decl.title ? 24 : 8, B = bare ? 6 : decl.xlabel ? 36 : 22;
 
   // Ranges: the module's, unless the axis is automatic or the module left it empty.
   const fixed = (a, b) => Number.isFinite(a) && Number.isFinite(b) && b > a;
-  let xr, yr;
-  if (!flags.includes('auto_x') && fixed(pst.x0, pst.x1)) xr = logX ? [Math.log10(Math.max(pst.x0, 1e-300)), Math.log10(pst.x1)] : [pst.x0, pst.x1];
-  else xr = padRange(dataExtent(views, 0, logX) || (logX ? [0, 1] : [0, 1]), 0.03);
-  if (!flags.includes('auto_y') && fixed(pst.y0, pst.y1)) yr = logY ? [Math.log10(Math.max(pst.y0, 1e-300)), Math.log10(pst.y1)] : [pst.y0, pst.y1];
-  else yr = padRange(dataExtent(views, 1, logY) || [0, 1], 0.06);
-  if (flags.includes('equal') && !logX && !logY) {
-    // Same data units per pixel on both axes: widen whichever range is relatively narrower.
-    const ux = (xr[1] - xr[0]) / pw, uy = (yr[1] - yr[0]) / ph;
-    if (ux > uy) { const c = (yr[0] + yr[1]) / 2, h = (ux * ph) / 2; yr = [c - h, c + h]; }
-    else { const c = (xr[0] + xr[1]) / 2, h = (uy * pw) / 2; xr = [c - h, c + h]; }
+  const fixedX = !flags.includes('auto_x') && fixed(pst.x0, pst.x1), fixedY = !flags.includes('auto_y') && fixed(pst.y0, pst.y1);
+  const xr0 = fixedX ? (logX ? [Math.log10(Math.max(pst.x0, 1e-300)), Math.log10(pst.x1)] : [pst.x0, pst.x1])
+    : autoRange(dataExtent(views, 0, logX) || [0, intX ? 0 : 1], 0.03, intX);
+  const yr0 = fixedY ? (logY ? [Math.log10(Math.max(pst.y0, 1e-300)), Math.log10(pst.y1)] : [pst.y0, pst.y1])
+    : autoRange(dataExtent(views, 1, logY) || [0, intY ? 0 : 1], 0.06, intY);
+  const equal = flags.includes('equal') && !logX && !logY;
+  // An equal panel with the module's own ranges keeps their shape: its plot box is fitted inside
+  // the canvas with the same scale on both axes (centred across, at the top), and on a phone it asks for
+  // a canvas tall enough to show the box at full width (geometry.height).
+  const fitted = equal && fixedX && fixedY;
+  const aspect = (yr0[1] - yr0[0]) / (xr0[1] - xr0[0]);
+
+  // The plot box for a left margin of l: its corner, size, ranges and y ticks.
+  const layout = (l) => {
+    let left = l, top = T0, pw = Math.max(10, W - l - R), ph = Math.max(10, H - T0 - B);
+    let xr = xr0, yr = yr0;
+    if (fitted) {
+      if (ph > pw * aspect) ph = Math.max(10, pw * aspect); // slack below: titles stay level in a row
+      else { const w = Math.max(10, ph / aspect); left += (pw - w) / 2; pw = w; }
+    } else if (equal) {
+      // Same data units per pixel on both axes: widen whichever range is relatively narrower.
+      const ux = (xr[1] - xr[0]) / pw, uy = (yr[1] - yr[0]) / ph;
+      if (ux > uy) { const c = (yr[0] + yr[1]) / 2, h = (ux * ph) / 2; yr = [c - h, c + h]; }
+      else { const c = (xr[0] + xr[1]) / 2, h = (uy * pw) / 2; xr = [c - h, c + h]; }
+    }
+    const yt = logY ? logTicks(yr[0], yr[1]) : linearTicks(yr[0], yr[1], Math.max(3, Math.floor(ph / 45)), intY);
+    return { l, left, top, pw, ph, xr, yr, yt };
+  };
+  // The left margin makes room for the widest y tick label and, left of it, the axis title.
+  ctx.font = tickFont;
+  const yLabelWidths = (g) => {
+    const step = g.yt.length > 1 ? g.yt[1] - g.yt[0] : 1;
+    return g.yt.map((v) => ctx.measureText(tickLabel(v, logY, step)).width);
+  };
+  let g = layout(baseL), yl = null;
+  if (!bare) {
+    for (let k = 0; k < 2; k++) {
+      yl = yAxisLayout(yLabelWidths(g), titlePx, !!decl.ylabel, baseL);
+      if (yl.L <= g.l) break;
+      g = layout(yl.L);
+    }
   }
+  const L = g.left, T = g.top, pw = g.pw, ph = g.ph, yt = g.yt;
+  const xr = g.xr, yr = g.yr;
+  const wantHeight = fitted && W < 560 ? Math.round(Math.min(T0 + B + (W - (yl ? yl.L : baseL) - R) * aspect, 1.25 * W)) : 0;
   const ax = pw / (xr[1] - xr[0]), ay = ph / (yr[1] - yr[0]);
   const sx = logX ? (x) => L + (Math.log10(x) - xr[0]) * ax : (x) => L + (x - xr[0]) * ax;
   const sy = logY ? (y) => T + ph - (Math.log10(y) - yr[0]) * ay : (y) => T + ph - (y - yr[0]) * ay;
@@ -311,8 +410,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   }
 
   // Grid lines at the ticks.
-  const xt = logX ? logTicks(xr[0], xr[1]) : linearTicks(xr[0], xr[1], Math.max(3, Math.floor(pw / 60)));
-  const yt = logY ? logTicks(yr[0], yr[1]) : linearTicks(yr[0], yr[1], Math.max(3, Math.floor(ph / 45)));
+  const xt = logX ? logTicks(xr[0], xr[1]) : linearTicks(xr[0], xr[1], Math.max(3, Math.floor(pw / 60)), intX);
   const gx = (v) => L + (v - xr[0]) * ax, gy = (v) => T + ph - (v - yr[0]) * ay;
   if (!bare) {
     ctx.strokeStyle = theme.grid;
@@ -520,21 +618,35 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     ctx.globalAlpha = 1;
     ctx.setLineDash([]);
   }
-  // Text at points: one line of the view's text per item.
+  // Text at points: one line of the view's text per item. The font shrinks until neighbouring
+  // labels no longer run together ("17 10" must not read "1710"); labels that would need a font
+  // under 7 px are left out, and the page is told so (notes, below the canvas).
+  const notes = [];
   for (const { decl: v, st } of views) {
     if (v.kind !== 'labels' || st.hidden || !st.data || !st.text) continue;
     const lines = st.text.split('\n');
-    ctx.font = `${small ? 10 : 11}px ${theme.font}`;
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.lineWidth = 3;
-    ctx.strokeStyle = theme.bg;
-    ctx.fillStyle = v.color ? theme.palette[v.color % 8] : theme.ink;
+    const basePx = small ? 10 : 11;
+    ctx.font = `${basePx}px ${theme.font}`;
+    const items = [];
     for (let i = 0; i < st.count && i < lines.length; i++) {
       const x = st.data[2 * i], y = st.data[2 * i + 1];
       if (!ok(x, y) || !lines[i]) continue;
-      ctx.strokeText(lines[i], sx(x), sy(y));
-      ctx.fillText(lines[i], sx(x), sy(y));
+      items.push({ x: sx(x), y: sy(y), w: ctx.measureText(lines[i]).width, text: lines[i] });
+    }
+    const px = items.length <= 400 ? Math.floor(basePx * labelScale(items, basePx, 2) * 2) / 2 : basePx;
+    if (px < 7) {
+      notes.push({ text: `${v.label || 'Numbers'} left out: too small to read at this width (widen the window to see them)` });
+      continue;
+    }
+    ctx.font = `${px}px ${theme.font}`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.lineWidth = Math.min(3, px / 3.5);
+    ctx.strokeStyle = theme.bg;
+    ctx.fillStyle = v.color ? theme.palette[v.color % 8] : theme.ink;
+    for (const it of items) {
+      ctx.strokeText(it.text, it.x, it.y);
+      ctx.fillText(it.text, it.x, it.y);
     }
   }
   ctx.restore();
@@ -545,7 +657,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     ctx.lineWidth = 1;
     ctx.strokeRect(L + 0.5, T + 0.5, pw - 1, ph - 1);
     ctx.fillStyle = theme.muted;
-    ctx.font = `${small ? 10 : 11}px ${theme.font}`;
+    ctx.font = tickFont;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     const xstep = xt.length > 1 ? xt[1] - xt[0] : 1, ystep = yt.length > 1 ? yt[1] - yt[0] : 1;
@@ -560,15 +672,15 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     ctx.textBaseline = 'middle';
     for (const v of yt) ctx.fillText(tickLabel(v, logY, ystep), L - 5, Math.min(Math.max(gy(v), T + 5), T + ph - 5));
     ctx.fillStyle = theme.ink;
-    ctx.font = `${small ? 11 : 12}px ${theme.font}`;
+    ctx.font = `${titlePx}px ${theme.font}`;
     if (decl.xlabel) {
       ctx.textAlign = 'center';
       ctx.textBaseline = 'bottom';
-      ctx.fillText(decl.xlabel + (logX ? ' (log)' : ''), L + pw / 2, H - 2);
+      ctx.fillText(decl.xlabel + (logX ? ' (log)' : ''), L + pw / 2, T + ph + B - 2);
     }
     if (decl.ylabel) {
       ctx.save();
-      ctx.translate(11, T + ph / 2);
+      ctx.translate(L - (yl.L - yl.titleX), T + ph / 2); // in its own band, left of the tick labels
       ctx.rotate(-Math.PI / 2);
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
@@ -584,7 +696,9 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     ctx.fillText(decl.title, L, T - 8, pw);
   }
 
-  // Readouts placed in the panel (top left) and the legend (top right).
+  // Readouts (top left unless that hides a marked point) and the legend (a corner where it
+  // hides no data). What finds no free corner is handed back for the page to show under the
+  // canvas: a legend over the data, or readouts over every marker.
   const lines = [];
   for (const { decl: v, st } of views) {
     if (st.hidden) continue;
@@ -592,33 +706,45 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
     if (v.kind === 'scalar') lines.push(`${v.label} ${formatReadout(st.value, FLAG(v, 'int'))}${FLAG(v, 'percent') && Number.isFinite(st.value) ? ' %' : ''}`);
   }
   ctx.font = `${small ? 10.5 : 11.5}px ${theme.font}`;
-  if (lines.length) box(ctx, theme, L + 6, T + 6, lines.map((s) => ({ text: s })), pw - 12);
+  const inner = [L + 6, T + 6, L + pw - 6, T + ph - 6];
+  const corners = (w, h) => [[L + 6, T + 6], [L + pw - 6 - w, T + 6], [L + 6, T + ph - 6 - h], [L + pw - 6 - w, T + ph - 6 - h]];
+  const below = [];
+  const taken = [];
+  if (lines.length) {
+    const entries = lines.map((t) => ({ text: t }));
+    const size = boxSize(ctx, entries, pw - 12);
+    const marks = [];
+    for (const { decl: v, st } of views) {
+      if (v.kind !== 'markers' || st.hidden || !st.data) continue;
+      for (let i = 0; i < st.count; i++) if (ok(st.data[2 * i], st.data[2 * i + 1])) marks.push(sx(st.data[2 * i]), sy(st.data[2 * i + 1]));
+    }
+    const spots = corners(size.w, size.h);
+    const k = marks.length ? placeBox(spots, size.w, size.h, marks, 8, [], inner) : 0;
+    if (k < 0) below.push(...entries);
+    else {
+      box(ctx, theme, spots[k][0], spots[k][1], entries, pw - 12);
+      taken.push([spots[k][0], spots[k][1], size.w, size.h]);
+    }
+  }
   const legend = views.filter(({ decl: v, st }) => FLAG(v, 'legend') && !st.hidden && v.label)
     .map(({ decl: v }) => ({ text: v.label, color: theme.palette[((v.color % 8) + 8) % 8], kind: v.kind, dashed: FLAG(v, 'dashed') }));
-  // A legend that would cover much of the plot (many entries, a phone-sized panel) is handed
-  // back for the page to show under the canvas instead.
-  let pageLegend = null;
-  const lw = legend.length ? Math.min(Math.max(...legend.map((e) => ctx.measureText(e.text).width)) + 30, pw - 12) : 0;
-  const lh = legend.length * 16 + 6;
-  if (legend.length && lw * lh > 0.2 * pw * ph) pageLegend = legend;
-  else if (legend.length) {
-    // The legend goes in whichever corner hides the least data (top right when they tie), and
-    // never over the readouts in the top-left corner.
-    const below = lines.length ? lines.length * 16 + 10 : 0;
-    const spots = [[L + pw - 6 - lw, T + 6], [L + pw - 6 - lw, T + ph - 6 - lh], [L + 6, T + ph - 6 - lh], [L + 6, T + 6 + below]];
-    const pts = samplePoints(views, sx, sy, ok);
-    let best = spots[0], fewest = Infinity;
-    for (const [x, y] of spots) {
-      if (y < T || y + lh > T + ph) continue;
-      let n = 0;
-      for (let i = 0; i < pts.length; i += 2) if (pts[i] >= x && pts[i] <= x + lw && pts[i + 1] >= y && pts[i + 1] <= y + lh) n++;
-      if (n < fewest) { fewest = n; best = [x, y]; }
+  if (legend.length) {
+    const size = boxSize(ctx, legend, pw - 12);
+    // Never a legend covering much of the plot (many entries, a phone-sized panel).
+    let k = -1, spots = [];
+    if (size.w * size.h <= 0.2 * pw * ph) {
+      spots = corners(size.w, size.h);
+      spots = [spots[1], spots[3], spots[2], spots[0]]; // top right first, top left last
+      k = placeBox(spots, size.w, size.h, samplePoints(views, sx, sy, ok), 6, taken, inner);
     }
-    box(ctx, theme, best[0], best[1], legend, pw - 12);
+    if (k < 0) below.push(...legend);
+    else box(ctx, theme, spots[k][0], spots[k][1], legend, pw - 12);
   }
+  const pageLegend = below.length || notes.length ? [...below, ...notes] : null;
 
   return {
-    legend: pageLegend,
+    legend: pageLegend, // entries for the page to list under the canvas ({ text } alone: a note)
+    height: wantHeight, // > 0: the CSS height this panel would like (an equal panel on a phone)
     plot: { L, T, pw, ph },
     toData(px, py) {
       let x = xr[0] + (px - L) / ax, y = yr[0] + (T + ph - py) / ay;
@@ -707,11 +833,17 @@ function samplePoints(views, sx, sy, ok) {
   return out;
 }
 
+// The size of box() for these entries in the current font.
+function boxSize(ctx, entries, maxW) {
+  const sample = entries.some((e) => e.color) ? 22 : 0;
+  return { w: Math.min(maxW, Math.max(...entries.map((e) => ctx.measureText(e.text).width)) + sample + 10), h: entries.length * 16 + 6 };
+}
+
 // A translucent box of lines at (x, y); legend entries carry a colour sample.
 function box(ctx, theme, x, y, entries, maxW) {
   const lh = 16, pad = 5;
   const sample = entries.some((e) => e.color) ? 22 : 0;
-  const w = Math.min(maxW, Math.max(...entries.map((e) => ctx.measureText(e.text).width)) + sample + 2 * pad);
+  const w = boxSize(ctx, entries, maxW).w;
   ctx.fillStyle = theme.bg;
   ctx.globalAlpha = 0.85;
   ctx.fillRect(x, y, w, entries.length * lh + 2 * pad - 4);

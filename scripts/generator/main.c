@@ -20,8 +20,9 @@
  *             footer.book-footer, main#content.chapter (chapter pages) or main#content.index
  *   contents: nav.toc > p.toc-part + ol.toc-chapters > li > a[aria-current=page on this page]
  *             > span.chapter-number
- *   chapter:  p.chapter-part, h1 > span.chapter-number, nav.pager > a.pager-prev[rel=prev],
- *             a.pager-next[rel=next]
+ *   chapter:  p.chapter-part, h1 > span.chapter-number, nav.page-toc (two or more h2s) >
+ *             p.page-toc-title + ol > li > a[href="#h2 id"] (+ ol > li > a[href="#h3 id"]),
+ *             nav.pager > a.pager-prev[rel=prev], a.pager-next[rel=next]
  *   index:    p.index-blurb, p.index-start, section.index-part > h2 + ol.index-chapters > li >
  *             a > span.chapter-number, p.index-summary
  *   headings: h2..h6 with ids; h2 and h3 end with a.heading-link (href="#id")

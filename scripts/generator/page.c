@@ -1,5 +1,5 @@
-/* page.c: the page templates: a chapter page (table of contents, the chapter, previous/next
- * links) and the index page. The class names used here are the contract with web/book.css and
+/* page.c: the page templates: a chapter page (table of contents, the chapter with its list of
+ * sections, previous/next links) and the index page. The class names used here are the contract with web/book.css and
  * the tests; main.c lists them all. Every piece of author text is escaped. */
 #include <string.h>
 
@@ -45,7 +45,8 @@ static void head(mlmbook_buf *b, const char *title, const char *description, int
         /* The runtime's modules import each other; naming them all here lets the browser fetch
            them in parallel instead of one import level at a time. */
         static const char *const runtime_modules[] = {"widget", "render", "engine", "state"};
-        mlmbook_buf_puts(b, "<script type=\"module\" src=\"assets/runtime.js\"></script>\n");
+        mlmbook_buf_puts(b, "<script type=\"module\" src=\"assets/runtime.js\"></script>\n"
+                            "<script type=\"module\" src=\"assets/print.js\"></script>\n");
         for (size_t k = 0; k < sizeof runtime_modules / sizeof *runtime_modules; k++)
             mlmbook_buf_printf(b, "<link rel=\"modulepreload\" href=\"assets/%s.js\">\n", runtime_modules[k]);
     }
@@ -86,6 +87,71 @@ static void toc(mlmbook_buf *b, const mlmbook_book *book, int current) {
     mlmbook_buf_puts(b, "</nav>\n");
 }
 
+/* Append `html` without its <a ...> and </a> tags (a heading's own links cannot sit inside the
+   link to the heading). */
+static void put_without_links(mlmbook_buf *b, const char *html, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        if (html[i] == '<' && ((i + 2 < n && html[i + 1] == 'a' && (html[i + 2] == ' ' || html[i + 2] == '>')) ||
+                               (i + 3 < n && !strncmp(html + i, "</a>", 4)))) {
+            const char *end = memchr(html + i, '>', n - i);
+            if (!end) break;
+            i = (size_t)(end - html) + 1;
+            continue;
+        }
+        mlmbook_buf_putc(b, html[i++]);
+    }
+}
+
+/* The chapter's list of sections ("On this page"): a link to every h2 of the body, with its h3s
+   in a nested list. The headings are read back from the body, where chapter.c wrote each as
+   <hN id="..."> ... <a class="heading-link" ...>#</a></hN>; the link text is the heading's own
+   HTML (math included) without that anchor and without links. Nothing when the chapter has
+   fewer than two sections. */
+static void section_list(mlmbook_buf *b, const char *body) {
+    static const char link[] = " <a class=\"heading-link\"";
+    mlmbook_buf items = {0};
+    int n = 0, level = 0; /* level: 2 inside an h2's <li>, 3 inside an h3 list */
+    for (const char *p = body; (p = strstr(p, "<h")) != NULL; p += 3) {
+        if ((p[2] != '2' && p[2] != '3') || strncmp(p + 3, " id=\"", 5)) continue;
+        if (p != body && p[-1] != '\n') continue; /* a heading block starts a line */
+        int h = p[2] - '0';
+        const char *id = p + 8, *id_end = strchr(id, '"');
+        if (!id_end || id_end[1] != '>') continue;
+        char close[6] = {'<', '/', 'h', p[2], '>', 0};
+        const char *text = id_end + 2, *end = strstr(text, close);
+        if (!end) continue;
+        const char *cut = strstr(text, link);
+        if (cut && cut < end) end = cut;
+        if (h == 2) {
+            if (level == 3) mlmbook_buf_puts(&items, "</ol>");
+            if (level) mlmbook_buf_puts(&items, "</li>\n");
+            level = 2;
+        } else if (level == 0) {
+            continue; /* an h3 before any h2 has no section to sit in */
+        } else if (level == 2) {
+            mlmbook_buf_puts(&items, "\n<ol>\n");
+            level = 3;
+        }
+        mlmbook_buf_puts(&items, "<li><a href=\"#");
+        mlmbook_buf_put(&items, id, (size_t)(id_end - id));
+        mlmbook_buf_puts(&items, "\">");
+        put_without_links(&items, text, (size_t)(end - text));
+        mlmbook_buf_puts(&items, "</a>");
+        if (h == 3) mlmbook_buf_puts(&items, "</li>\n");
+        if (h == 2) n++;
+    }
+    if (level == 3) mlmbook_buf_puts(&items, "</ol>");
+    if (level) mlmbook_buf_puts(&items, "</li>\n");
+    if (n >= 2) {
+        mlmbook_buf_puts(b, "<nav class=\"page-toc\" aria-label=\"On this page\">\n"
+                            "<p class=\"page-toc-title\" aria-hidden=\"true\">On this page</p>\n<ol>\n");
+        mlmbook_buf_puts(b, items.data);
+        mlmbook_buf_puts(b, "</ol>\n</nav>\n");
+    }
+    mlmbook_buf_free(&items);
+}
+
 char *mlmbook_page_chapter(const mlmbook_book *book, int i) {
     const mlmbook_chapter *ch = &book->chapters[i];
     mlmbook_buf b = {0};
@@ -97,6 +163,7 @@ char *mlmbook_page_chapter(const mlmbook_book *book, int i) {
     mlmbook_buf_puts(&b, "</p>\n<h1>");
     chapter_link_text(&b, ch);
     mlmbook_buf_puts(&b, "</h1>\n");
+    section_list(&b, ch->body);
     mlmbook_buf_puts(&b, ch->body);
     if (book->n > 1)
         mlmbook_buf_puts(&b, "<nav class=\"pager\" aria-label=\"Previous and next chapters\">\n");
