@@ -34,8 +34,9 @@ const char *mlmbook_id_take(mlmbook_idset *ids, const char *want) {
 
 int mlmbook_chapter_line(const mlmbook_chapter *ch, int line) {
     if (line < 1) return 1;
+    if (!ch->src.linemap) return line; /* before the math is cut out: lines are the file's */
     if (line > ch->src.nlines) line = ch->src.nlines;
-    return ch->src.linemap ? ch->src.linemap[line] : line;
+    return ch->src.linemap[line];
 }
 
 /* ---- node lists, filled during a walk and used after it ---- */
@@ -218,7 +219,8 @@ void mlmbook_chapter_load(mlmbook_chapter *ch, const char *path, const char *eng
         return;
     }
     int body_line = front_matter(ch, src);
-    mlmbook_math_protect(&ch->src, path, src);
+    mlmbook_runs_collect(ch, src); /* quotes are written in while the math is cut out */
+    mlmbook_math_protect(&ch->src, path, src, ch);
     free(src);
     ch->doc = cmark_parse_document(ch->src.text, strlen(ch->src.text), CMARK_OPT_DEFAULT);
 
@@ -371,6 +373,7 @@ void mlmbook_chapter_finish(mlmbook_chapter *ch) {
 void mlmbook_chapter_free(mlmbook_chapter *ch) {
     if (ch->doc) cmark_node_free(ch->doc);
     mlmbook_protected_free(&ch->src);
+    mlmbook_runs_free(ch);
     for (int i = 0; i < ch->ids.n; i++) free(ch->ids.items[i]);
     free(ch->ids.items);
     free(ch->slug);

@@ -10,6 +10,8 @@
 
 #include <cmark.h>
 
+#include "mlm.h"
+
 /* ---- growable byte buffers (buf.c); allocation failure ends the program ---- */
 typedef struct {
     char *data; /* always NUL-terminated once anything was written */
@@ -68,9 +70,7 @@ typedef struct {
     int nmath;
 } mlmbook_protected;
 
-/* Cut the math out of src (front matter already blanked). Code blocks and raw HTML blocks, as
-   cmark sees them, and code spans are left alone. Errors are reported against `file`. */
-void mlmbook_math_protect(mlmbook_protected *out, const char *file, const char *src);
+
 void mlmbook_protected_free(mlmbook_protected *p);
 /* If s starts with a placeholder, return its index and set *len to its byte length; else -1. */
 int mlmbook_placeholder_parse(const char *s, size_t n, size_t *len);
@@ -86,6 +86,8 @@ typedef struct {
     int n;
 } mlmbook_idset;
 
+struct mlmbook_run; /* runs.c */
+
 typedef struct {
     const char *path;  /* as given, for messages */
     const char *engine_dir;
@@ -97,7 +99,15 @@ typedef struct {
     mlmbook_idset ids; /* element ids used on the page */
     int has_widget;
     char *body;        /* rendered body HTML, after mlmbook_chapter_finish */
+    struct mlmbook_run *runs; /* the chapter's ```run blocks, run when it was loaded */
+    int nruns;
 } mlmbook_chapter;
+
+/* Cut the math out of src (front matter already blanked). Code blocks and raw HTML blocks, as
+   cmark sees them, and code spans are left alone. Errors are reported against `file`. Quotes
+   {{run.view}} are replaced by the numbers of `quotes`'s runs (NULL: no quotes are read). */
+void mlmbook_math_protect(mlmbook_protected *out, const char *file, const char *src,
+                          mlmbook_chapter *quotes);
 
 /* Read, check and parse a chapter, and expand its widget, code and params blocks. Problems are
    reported through mlmbook_error; the chapter stays usable for collecting more of them. */
@@ -115,6 +125,46 @@ int mlmbook_id_has(const mlmbook_idset *ids, const char *id);
 /* If the code block is a directive (```widget, ```code, ```params) or C code (```c), return the
    HTML that replaces it; else NULL. Errors are reported with original line numbers. */
 char *mlmbook_directive_expand(mlmbook_chapter *ch, cmark_node *block);
+
+/* Pieces of the directive parser that the run blocks share with widget blocks. */
+typedef struct {
+    char key[64];
+    char *value;
+    int line; /* original Markdown line */
+} mlmbook_entry;
+/* Split an info string into words (at most max kept); returns how many there are. */
+int mlmbook_split_words(const char *info, char words[][128], int max);
+/* 1 if s is non-empty and only lowercase letters, digits and characters of `extra`. */
+int mlmbook_is_name(const char *s, const char *extra);
+void mlmbook_param_names(mlmbook_buf *b, const mlm_module *m);
+/* The block's `key = value` lines (blank lines and # comments skipped, errors reported); a key
+   may be given twice only if it is `repeatable` (NULL: none). Returns the count. */
+int mlmbook_parse_entries(mlmbook_chapter *ch, cmark_node *block, mlmbook_entry **out,
+                          const char *repeatable);
+void mlmbook_free_entries(mlmbook_entry *e, int n);
+/* A parameter's value as a widget block gives it; 0, or -1 after reporting the error. */
+int mlmbook_parse_value(mlmbook_chapter *ch, const mlmbook_entry *e, const mlm_param *p, double *v);
+/* The module called name (NULL after reporting it unknown). */
+const mlm_module *mlmbook_find_module(mlmbook_chapter *ch, int line, const char *name);
+
+/* ---- numbers computed when the book is built (runs.c) ---- */
+/* Find the chapter's ```run blocks in src (front matter blanked, nothing protected yet), check
+   them and run them; errors are reported at their lines. */
+void mlmbook_runs_collect(mlmbook_chapter *ch, const char *src);
+void mlmbook_runs_free(mlmbook_chapter *ch);
+/* The most steps a run may ask for (lowered by the fuzzing entry point). */
+extern long mlmbook_run_step_limit;
+/* Is the text between {{ and }} a quote? (lowercase first, contains a dot, [a-z0-9_.:-] only) */
+int mlmbook_quote_like(const char *s, size_t n);
+/* Append the number that the quote s[0, n) (without braces) stands for, formatted for prose or
+   (in_math) for TeX; or report why it cannot be written, at `line`. */
+void mlmbook_quote(mlmbook_chapter *ch, mlmbook_buf *out, const char *s, size_t n, int line,
+                   int in_math);
+enum { MLMBOOK_FMT_INTEGER = 1, MLMBOOK_FMT_SIGNIFICANT = 2, MLMBOOK_FMT_DECIMALS = 3 };
+/* v as prose writes it: thousands separators ("1,070"; "1{,}070" in math), a real minus sign in
+   prose, never an exponent; INTEGER rounds, SIGNIFICANT keeps `digits` significant digits,
+   DECIMALS `digits` decimals. */
+void mlmbook_format_number(mlmbook_buf *b, double v, int mode, int digits, int in_math);
 
 /* ---- C highlighting (highlight.c) ---- */
 /* Append src as HTML-escaped C with <span class="kw|ty|cm|st|nu|pp|fn"> around tokens. */

@@ -7,7 +7,7 @@
 # plus a whole book (book/ -> book-expected/), a broken book that must write nothing, and the
 # atomic-build check of scripts/assemble.sh (test_atomic.sh).
 #
-# The cases run on a generator linked with tests/generator/engine/fixture.c instead of the book's
+# The cases run on a generator linked with tests/generator/engine/fixture*.c instead of the book's
 # modules, built here with ASan and UBSan. Given the book's own generator (the Makefile passes
 # build/native/mlmbook), the cases that use no module also run on it.
 # Usage: tests/generator/run.sh [path/to/mlmbook]     UPDATE=1 rewrites the .html expectations
@@ -32,11 +32,11 @@ fail() {
 
 # ---- build the fixture generator ----
 mkdir -p build/test
-scripts/registry.sh fixture > build/test/registry-fixture.c
+scripts/registry.sh fixture fixture_counter > build/test/registry-fixture.c
 core=$(ls engine/core/*.c | grep -v '/wasm\.c$')
 if ! ${CC:-cc} -std=c11 -Wall -Wextra -Werror -ffp-contract=off -O1 -g \
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-    -Iengine/core -Iscripts/generator scripts/generator/*.c $here/engine/fixture.c $core \
+    -Iengine/core -Iscripts/generator scripts/generator/*.c $here/engine/*.c $core \
     build/test/registry-fixture.c $(pkg-config --cflags --libs libcmark 2>/dev/null || echo -lcmark) \
     -lm -o $bin; then
   echo "FAIL building $bin"
