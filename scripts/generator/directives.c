@@ -295,12 +295,12 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     char *json = NULL;
     size_t json_len = 0;
     FILE *f = open_memstream(&json, &json_len);
-    if (!f) {
-        fputs("mlmbook: out of memory\n", stderr);
-        exit(1);
+    if (f) {
+        mlm_manifest_write(f, m, defaults, shown, speed);
+        fclose(f);
+    } else {
+        mlmbook_error(ch->path, line, "out of memory writing the widget's manifest");
     }
-    mlm_manifest_write(f, m, defaults, shown, speed);
-    fclose(f);
 
     mlmbook_buf b = {0};
     mlmbook_buf_puts(&b, "<figure class=\"widget\" id=\"");
@@ -312,7 +312,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     mlmbook_buf_puts(&b, "\" data-status=\"paused\"");
     if (height) mlmbook_buf_printf(&b, " data-height=\"%ld\"", height);
     mlmbook_buf_puts(&b, ">\n<script type=\"application/json\" class=\"widget-manifest\">");
-    mlmbook_buf_put(&b, json, json_len);
+    if (json) mlmbook_buf_put(&b, json, json_len);
     mlmbook_buf_puts(&b, "</script>\n<div class=\"widget-body\"><p class=\"widget-fallback\">"
                          "This widget trains ");
     mlmbook_buf_escapes(&b, m->title);

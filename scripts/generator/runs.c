@@ -338,9 +338,9 @@ static void run_block(mlmbook_chapter *ch, cmark_node *block, const char *info) 
                 bad = 1;
             }
         } else if (!strcmp(key, "steps")) {
-            if (parse_count(val, 1, mlmbook_run_step_limit, &steps)) {
-                mlmbook_error(ch->path, l, "run '%s': steps is a whole number from 1 to %ld, not '%s'",
-                              r->name, mlmbook_run_step_limit, val);
+            if (parse_count(val, 1, 1000000000, &steps)) {
+                mlmbook_error(ch->path, l, "run '%s': steps is a whole number from 1 to 1000000000, "
+                              "not '%s'", r->name, val);
                 bad = 1;
                 steps = 0;
             }
@@ -376,6 +376,11 @@ static void run_block(mlmbook_chapter *ch, cmark_node *block, const char *info) 
     if (steps < 0) {
         mlmbook_error(ch->path, line, "run '%s' has no 'steps = N' line (the most steps it may take)",
                       r->name);
+        bad = 1;
+    }
+    if (!bad && steps * (r->nseeds ? r->nseeds : 1) > mlmbook_run_step_limit) {
+        mlmbook_error(ch->path, line, "run '%s' asks for %ld steps in all, more than the %ld a book "
+                      "build allows", r->name, steps * (r->nseeds ? r->nseeds : 1), mlmbook_run_step_limit);
         bad = 1;
     }
     if (every_line && !has_until) {
