@@ -3,8 +3,12 @@
  * math in one KaTeX process, and writes nothing unless the whole book is free of errors.
  *
  *   mlmbook --chapters DIR --engine DIR --out DIR [--katex FILE] [--node PROGRAM] [--planned FILE]
+ *           [--run-cache DIR]
  *   mlmbook --fragment FILE.md [--engine DIR] [--katex FILE] [--node PROGRAM] [--planned FILE]
+ *           [--run-cache DIR]
  *
+ * --run-cache DIR keeps the numbers of ```run blocks between builds, keyed by the generator's
+ * own bytes (which hold the engine) and the run's settings, so a rebuild repeats no run.
  * --planned names the list of chapters still to be written that cross-references may name
  * (default: planned.txt beside the chapters, or beside the fragment; a missing file lists none).
  * The second form prints one chapter's body HTML (what goes inside <main> after the title), for
@@ -45,20 +49,20 @@
 #include "mlmbook.h"
 
 typedef struct {
-    const char *chapters, *engine, *out, *fragment, *katex, *node, *planned;
+    const char *chapters, *engine, *out, *fragment, *katex, *node, *planned, *run_cache;
 } options;
 
 static void usage(void) {
     fputs("usage: mlmbook --chapters DIR --engine DIR --out DIR [--katex FILE] [--node PROGRAM] "
-          "[--planned FILE]\n"
+          "[--planned FILE] [--run-cache DIR]\n"
           "       mlmbook --fragment FILE.md [--engine DIR] [--katex FILE] [--node PROGRAM] "
-          "[--planned FILE]\n",
+          "[--planned FILE] [--run-cache DIR]\n",
           stderr);
     exit(2);
 }
 
 static options parse_args(int argc, char **argv) {
-    options o = {NULL, "engine", NULL, NULL, "scripts/katex-render.mjs", "node", NULL};
+    options o = {NULL, "engine", NULL, NULL, "scripts/katex-render.mjs", "node", NULL, NULL};
     for (int i = 1; i < argc; i++) {
         const char **slot = NULL;
         if (!strcmp(argv[i], "--chapters")) slot = &o.chapters;
@@ -68,6 +72,7 @@ static options parse_args(int argc, char **argv) {
         else if (!strcmp(argv[i], "--katex")) slot = &o.katex;
         else if (!strcmp(argv[i], "--node")) slot = &o.node;
         else if (!strcmp(argv[i], "--planned")) slot = &o.planned;
+        else if (!strcmp(argv[i], "--run-cache")) slot = &o.run_cache;
         if (!slot || i + 1 >= argc) usage();
         *slot = argv[++i];
     }
@@ -249,5 +254,6 @@ static int book(const options *o) {
 
 int main(int argc, char **argv) {
     options o = parse_args(argc, argv);
+    mlmbook_run_cache_dir = o.run_cache;
     return o.fragment ? fragment(&o) : book(&o);
 }

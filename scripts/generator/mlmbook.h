@@ -173,6 +173,8 @@ void mlmbook_runs_collect(mlmbook_chapter *ch, const char *src);
 void mlmbook_runs_free(mlmbook_chapter *ch);
 /* The most steps a run may take over all its seeds (lowered by the fuzzing entry point). */
 extern long mlmbook_run_step_limit;
+/* A folder where runs' numbers are kept between builds (NULL: none); see runs.c. */
+extern const char *mlmbook_run_cache_dir;
 /* Is the text between {{ and }} a quote? (lowercase first, contains a dot, [a-z0-9_.:-] only) */
 int mlmbook_quote_like(const char *s, size_t n);
 /* Append the number that the quote s[0, n) (without braces) stands for, formatted for prose or

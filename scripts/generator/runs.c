@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mlm.h"
 #include "mlmbook.h"
@@ -159,13 +161,79 @@ static void put_value(mlmbook_buf *b, double v) {
     mlmbook_buf_puts(b, s);
 }
 
-/* Run every seed of r; fill r->vals. Returns 0, or -1 after reporting why the prose would lie. */
-static int run_execute(mlmbook_chapter *ch, struct mlmbook_run *r, const double *params,
-                       uint64_t seed0, long steps, const condition *until, long every,
-                       const condition *checks, int nchecks) {
+/* ---- a cache of runs, keyed by the generator's own bytes (which hold the engine) and the run ----
+ * A run gives the same numbers for the same engine, module, parameters, seeds, steps and until,
+ * so a rebuild of the book need not repeat it. The key hashes the running executable itself, so
+ * any change to the engine or the generator (a relink) misses. */
+const char *mlmbook_run_cache_dir;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211u;
+    return h;
+}
+
+/* A hash of /proc/self/exe; 0 when it cannot be read (then nothing is cached). */
+static uint64_t build_id(void) {
+    static uint64_t id;
+    static int done;
+    if (done) return id;
+    done = 1;
+    FILE *f = fopen("/proc/self/exe", "rb");
+    if (!f) return 0;
+    uint64_t h = 1469598103934665603u;
+    unsigned char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) h = fnv(h, chunk, n);
+    if (!ferror(f)) id = h ? h : 1;
+    fclose(f);
+    return id;
+}
+
+/* The cache file of a run, or an empty buffer when there is no cache. */
+static void cache_path(mlmbook_buf *path, const struct mlmbook_run *r, const double *params,
+                       uint64_t seed0, long steps, const condition *until, long every) {
+    uint64_t id = mlmbook_run_cache_dir ? build_id() : 0;
+    if (!id) return;
+    mlmbook_buf k = {0};
+    mlmbook_buf_printf(&k, "%016llx %s %llu %d %ld", (unsigned long long)id, r->m->name,
+                       (unsigned long long)seed0, r->nseeds, steps);
+    for (int i = 0; i < r->m->n_params; i++) mlmbook_buf_printf(&k, " %.17g", params[i]);
+    if (until) mlmbook_buf_printf(&k, " until %d %d %.17g every %ld", until->q, until->op, until->x, every);
+    uint64_t h = fnv(1469598103934665603u, k.data, k.len);
+    mlmbook_buf_free(&k);
+    mlmbook_buf_printf(path, "%s/%016llx.run", mlmbook_run_cache_dir, (unsigned long long)h);
+}
+
+static int cache_load(const char *path, double *vals, size_t count) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t have = 0;
+    int ok = fscanf(f, "mlmbook-run 1 %zu", &have) == 1 && have == count;
+    for (size_t i = 0; ok && i < count; i++) ok = fscanf(f, "%lf", &vals[i]) == 1;
+    fclose(f);
+    return ok;
+}
+
+static void cache_store(const char *path, const double *vals, size_t count) {
+    mkdir(mlmbook_run_cache_dir, 0777); /* one level: it lives under build/ */
+    mlmbook_buf tmp = {0};
+    mlmbook_buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
+    FILE *f = fopen(tmp.data, "wb");
+    if (f) {
+        int ok = fprintf(f, "mlmbook-run 1 %zu\n", count) > 0;
+        for (size_t i = 0; ok && i < count; i++) ok = fprintf(f, "%.17g\n", vals[i]) > 0;
+        if (fclose(f) != 0) ok = 0;
+        if (!ok || rename(tmp.data, path) != 0) remove(tmp.data);
+    }
+    mlmbook_buf_free(&tmp);
+}
+
+/* Run every seed of r; fill r->vals (quantity-major: vals[q * seeds + k]). Returns 0, or -1 after
+   reporting why the prose would lie. */
+static int run_simulate(mlmbook_chapter *ch, struct mlmbook_run *r, const double *params,
+                        uint64_t seed0, long steps, const condition *until, long every) {
     const mlm_module *m = r->m;
     int nq = 2 + m->n_views, ns = r->nseeds ? r->nseeds : 1;
-    r->vals = mlmbook_alloc(sizeof(double) * (size_t)nq * (size_t)ns);
     mlm_instance *in = mlm_create(m);
     if (!in) {
         mlmbook_error(ch->path, r->line, "run '%s': out of memory creating %s", r->name, m->name);
@@ -226,18 +294,42 @@ static int run_execute(mlmbook_chapter *ch, struct mlmbook_run *r, const double 
             if (q < 2 || m->views[q - 2].kind == MLM_VIEW_SCALAR) v = quantity_read(in, q);
             r->vals[(size_t)q * (size_t)ns + (size_t)k] = v;
         }
+    }
+    mlm_destroy(in);
+    return bad ? -1 : 0;
+}
+
+/* The run's numbers (from the cache, or by running it), then its checks on every seed. */
+static int run_execute(mlmbook_chapter *ch, struct mlmbook_run *r, const double *params,
+                       uint64_t seed0, long steps, const condition *until, long every,
+                       const condition *checks, int nchecks) {
+    int nq = 2 + r->m->n_views, ns = r->nseeds ? r->nseeds : 1;
+    size_t count = (size_t)nq * (size_t)ns;
+    r->vals = mlmbook_alloc(sizeof(double) * count);
+    mlmbook_buf path = {0};
+    cache_path(&path, r, params, seed0, steps, until, every);
+    if (!path.len || !cache_load(path.data, r->vals, count)) {
+        if (run_simulate(ch, r, params, seed0, steps, until, every) != 0) {
+            mlmbook_buf_free(&path);
+            return -1;
+        }
+        if (path.len) cache_store(path.data, r->vals, count);
+    }
+    mlmbook_buf_free(&path);
+    int bad = 0;
+    for (int k = 0; k < ns; k++)
         for (int c = 0; c < nchecks; c++) {
-            double v = quantity_read(in, checks[c].q);
+            double v = r->vals[(size_t)checks[c].q * (size_t)ns + (size_t)k];
             if (condition_holds(&checks[c], v)) continue;
+            char which[48] = "";
+            if (r->nseeds) snprintf(which, sizeof which, " (seed %llu)", (unsigned long long)(seed0 + (uint64_t)k));
             mlmbook_buf b = {0};
             put_value(&b, v);
-            mlmbook_error(ch->path, checks[c].line, "run '%s'%s: check %s failed: it is %s at step %lld",
-                          r->name, which, checks[c].text, b.data, (long long)in->steps);
+            mlmbook_error(ch->path, checks[c].line, "run '%s'%s: check %s failed: it is %s at step %.0f",
+                          r->name, which, checks[c].text, b.data, r->vals[k]);
             mlmbook_buf_free(&b);
             bad = 1;
         }
-    }
-    mlm_destroy(in);
     return bad ? -1 : 0;
 }
 

@@ -107,6 +107,30 @@ if [ -n "$real" ]; then
   fi
 fi
 
+# ---- the run cache: a second build reads the numbers back; a changed entry shows, a broken one
+# is recomputed ----
+md=$here/cases/run-quotes.md
+if $bin --fragment $md --engine $here/engine --run-cache "$tmp/cache" > "$tmp/c1" 2> "$tmp/why" &&
+   $bin --fragment $md --engine $here/engine --run-cache "$tmp/cache" > "$tmp/c2" 2>> "$tmp/why" &&
+   cmp -s "$tmp/c1" ${md%.md}.html && cmp -s "$tmp/c2" ${md%.md}.html &&
+   [ "$(ls "$tmp/cache" | wc -l)" -eq 5 ]; then
+  # run c (2,500 steps, no until, one seed) is the entry whose first number is 2500
+  entry=$(grep -l -x 2500 "$tmp/cache"/* | head -1)
+  sed -i '2s/.*/2600/' "$entry"
+  $bin --fragment $md --engine $here/engine --run-cache "$tmp/cache" > "$tmp/c3" 2>> "$tmp/why"
+  printf 'not a cache entry\n' > "$entry"
+  $bin --fragment $md --engine $here/engine --run-cache "$tmp/cache" > "$tmp/c4" 2>> "$tmp/why"
+  if grep -q '2,600 steps give' "$tmp/c3" && cmp -s "$tmp/c4" ${md%.md}.html && grep -q -x 2500 "$entry"; then
+    pass
+  else
+    echo "a changed cache entry was not read, or a broken one not recomputed" >> "$tmp/why"
+    fail "run cache"
+  fi
+else
+  echo "cached builds differ from ${md%.md}.html, or not 5 entries: $(ls "$tmp/cache" 2>&1)" >> "$tmp/why"
+  fail "run cache"
+fi
+
 # ---- many identical headings: unique ids, a, a-2, ..., a-N (the time is printed, not judged) ----
 n=3000
 { printf -- '---\npart: I. Tests\n---\n# Many\n\n## a-3\n\n'; i=0
