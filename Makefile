@@ -129,6 +129,11 @@ build/native/mlmrun: tests/tools/mlmrun.c $(ENGINE_OBJ) | build/native
 	$(CC) $(CFLAGS_NATIVE) $< $(ENGINE_OBJ) -lm -o $@
 
 # Engine tests: each includes its module's source and is built with ASan and UBSan.
+# Pinned numbers (tests/engine/test_quotes_x.c) include module x's source, like its own test.
+build/test/test_quotes_%: tests/engine/test_quotes_%.c engine/%.c tests/engine/check.h $(wildcard engine/core/*.c) $(CORE_H) | build/test
+	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< \
+		$(CORE_LIB) engine/core/manifest.c -lm -o $@
+
 build/test/test_%: tests/engine/test_%.c engine/%.c tests/engine/check.h $(wildcard engine/core/*.c) $(CORE_H) | build/test
 	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< \
 		$(CORE_LIB) engine/core/manifest.c -lm -o $@
