@@ -7,11 +7,19 @@
 // 'restarted' (the module's own input restarted the run).
 //
 // The same class runs on the main thread (widget.js) and inside the Web Worker (worker.js) for
-// modules that declare `worker`; on the page, a RunProxy (worker-proxy in worker.js's client half,
-// web/remote.js) answers with the same interface. It also answers like an Instance (steps, status,
+// modules that declare `worker`; on the page, a RemoteRun (web/remote.js) answers with the same
+// interface. It also answers like an Instance (steps, status,
 // final, statusStep, reason, views, panels, set, get, pointer, draw), so code that reads the run
 // does not care which it holds.
 import { Timeline } from './engine.js';
+import { T_MAX } from './state.js';
+
+// The largest step a link may ask this module for: what it replays in about two seconds, when
+// the module declares it ("t_max" in its manifest), else the bound every link has (T_MAX).
+export function linkCap(manifest) {
+  const t = Math.floor(Number(manifest.t_max));
+  return t > 0 ? Math.min(t, T_MAX) : T_MAX;
+}
 
 // Memory the checkpoints of one run may take: the timeline keeps as many snapshots as fit (at
 // least 48, at most 2048), so scrubbing or opening a link replays as few steps as possible.
@@ -32,6 +40,7 @@ export class Run {
     this.maxStep = 0;       // furthest step reached in this run: the timeline's end
     this.replays = 0;       // steps taken to reach a step already seen (for tests and the bench)
     this.restores = 0;      // checkpoints restored
+    this.maxDt = 1000 / 60; // the most wall time one tick may turn into steps
   }
 
   // ---- the Instance's face ----
@@ -150,6 +159,7 @@ export class Run {
     if (!beyond) t = Math.min(t, this.maxStep);
     const s = this.steps;
     const cp = this.timeline.before(t);
+    if (!cp && this.final) return; // a run that could not start has nowhere to go
     if (cp && (t < s || cp.step > s) && this.inst.restore(cp.snap)) this.restores++;
     this.replayTo = t;
   }
@@ -199,7 +209,7 @@ export class Run {
     if (!this.running) return false;
     // At most one 60 Hz frame's worth of steps per frame: when frames come late the run slows
     // down rather than piling more work into each frame (which would make them later still).
-    this.carry += (this.speed * Math.min(dtMs, 1000 / 60)) / 1000;
+    this.carry += (this.speed * Math.min(dtMs, this.maxDt)) / 1000;
     const n = Math.min(Math.floor(this.carry), this.fit(budgetMs));
     if (n <= 0) return false;
     this.carry -= n;

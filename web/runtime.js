@@ -10,6 +10,9 @@ import { readTheme } from './render.js';
 // Milliseconds of training per frame, shared by the widgets that are playing: 60 frames per
 // second leave 16.7 ms, and drawing and the browser need the rest.
 const STEP_BUDGET_MS = 6;
+// A replay (a link's step, a drag on the timeline) with nothing else stepping on the page may take
+// more: nothing moves but the replay, and it should land soon.
+const REPLAY_BUDGET_MS = 10;
 // Under reduced motion a playing widget is redrawn a few times a second, not every frame.
 const REDUCED_REDRAW_MS = 400;
 
@@ -31,7 +34,10 @@ const runtime = {
     const dt = this.last ? now - this.last : 16.7;
     this.last = now;
     const active = this.widgets.filter((w) => w.active);
-    const budget = STEP_BUDGET_MS / Math.max(1, active.length);
+    // Widgets whose run lives in a Web Worker take no time here: only the others share the budget.
+    const local = active.filter((w) => !w.inst.remote);
+    const alone = local.length === 1 && !local[0].running;
+    const budget = (alone ? REPLAY_BUDGET_MS : STEP_BUDGET_MS) / Math.max(1, local.length);
     for (const w of active) w.tick(dt, budget);
     this.theme ||= readTheme(document.body);
     for (const w of this.widgets) {

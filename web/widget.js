@@ -8,6 +8,7 @@
 // labelled form element named after its parameter; the seed control is named "seed"; the step
 // count is in [data-role="step"]; buttons are named Play (or Play again) / Pause, Step, Reset.
 import { openRun } from './remote.js';
+import { linkCap } from './run.js';
 import { drawPanel, readTheme } from './render.js';
 import { SEED_MAX, clampParam, decodeSeed, formatReadout, formatValue, logPosition, logValue, parseHash, parseNumber,
   readWidgetState, statePairs, writeWidgetState } from './state.js';
@@ -419,8 +420,16 @@ export class Widget {
     this.params.forEach((p, i) => { this.values[i] = this.inst.set(i, this.values[i]); });
     for (const c of this.controls) if (c) this.showControl(c);
     this.restart(false);
-    if (this.pendingT > 0 && this.inst.status === 'running') this.inst.seek(this.pendingT, true);
+    let t = this.pendingT;
     this.pendingT = 0;
+    if (t <= 0 || this.inst.status !== 'running') return;
+    const cap = linkCap(this.manifest);
+    if (t > cap) {
+      const n = (x) => x.toLocaleString('en-US');
+      this.notify([...this.notices, `The link asked for step ${n(t)}; this widget replays at most ${n(cap)} steps from a link (about two seconds of computing), so it stopped there.`]);
+      t = cap;
+    }
+    this.inst.seek(t, true);
   }
 
   restart(keepRunning) {
