@@ -136,10 +136,14 @@ export class RemoteRun {
     this.send('play');
   }
 
+  // The worker may have taken steps the page has not seen yet: once its answer is in, the run
+  // says it has arrived, so the page shows (and the address names) the step it really stopped at.
   pause() {
+    const was = this.active;
     this.st.running = false;
     this.st.replayTo = -1;
     this.send('pause');
+    if (was) this.pending.push('arrived');
   }
 
   stepOnce() {

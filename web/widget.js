@@ -371,7 +371,8 @@ export class Widget {
     this.setStatus('loading');
     this.loading = (async () => {
       try {
-        this.inst = await openRun(this.manifest, (ev) => this.onRun(ev), this.fig.dataset);
+        this.inst = await openRun(this.manifest, (ev) => this.onRun(ev));
+        this.fig.mlmRun = this.inst; // for tests and measurements: replays, restores, timeline
         this.start();
       } catch (e) {
         this.fail(`This widget could not start: ${e && e.message ? e.message : e}`);
