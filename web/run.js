@@ -41,6 +41,7 @@ export class Run {
     this.replays = 0;       // steps taken to reach a step already seen (for tests and the bench)
     this.restores = 0;      // checkpoints restored
     this.maxDt = 1000 / 60; // the most wall time one tick may turn into steps
+    this.restDrawn = -1;    // the step last drawn at rest (drawn twice: see draw)
   }
 
   // ---- the Instance's face ----
@@ -53,7 +54,18 @@ export class Run {
   get panels() { return this.inst.panels; }
   set(i, v) { return this.inst.set(i, v); }
   get(i) { return this.inst.get(i); }
-  draw() { this.inst.draw(); }
+  // Let the module fill its views. The first drawing at rest is followed by a second: a module
+  // may spread a costly picture over two drawings while training (the playground's boundary
+  // refreshes half its rows a frame) and completes it when drawn again at the same step, so a
+  // paused run always shows the whole picture, wherever the run lives.
+  draw() {
+    this.inst.draw();
+    if (this.active) this.restDrawn = -1;
+    else if (this.restDrawn !== this.steps) {
+      this.inst.draw();
+      this.restDrawn = this.steps;
+    }
+  }
   destroy() { this.inst.destroy(); }
 
   // The step a link should name: where a replay is going, else where the run is.
@@ -129,6 +141,7 @@ export class Run {
     this.maxStep = 0;
     this.replayTo = -1;
     this.carry = 0;
+    this.restDrawn = -1;
   }
 
   play() {
@@ -162,6 +175,7 @@ export class Run {
     if (!cp && this.final) return; // a run that could not start has nowhere to go
     if (cp && (t < s || cp.step > s) && this.inst.restore(cp.snap)) this.restores++;
     this.replayTo = t;
+    this.restDrawn = -1;
   }
 
   // Take up to n steps now, keeping checkpoints; emits 'end' on a change to a final status.

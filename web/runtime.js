@@ -12,7 +12,7 @@ import { readTheme } from './render.js';
 const STEP_BUDGET_MS = 6;
 // A replay (a link's step, a drag on the timeline) with nothing else stepping on the page may take
 // more: nothing moves but the replay, and it should land soon.
-const REPLAY_BUDGET_MS = 10;
+const REPLAY_BUDGET_MS = 8;
 // Under reduced motion a playing widget is redrawn a few times a second, not every frame.
 const REDUCED_REDRAW_MS = 400;
 

@@ -58,6 +58,14 @@ describe('timeline and worker', { skip: !ready && `${PAGE} is not built` }, () =
     }
   }
 
+  // A hash of each canvas's pixels: the pictures a paused run shows.
+  const canvasHashes = (fig) => fig.evaluate((f) => [...f.querySelectorAll('canvas')].map((c) => {
+    const d = new Uint32Array(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.buffer);
+    let h = 0x811c9dc5;
+    for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d[i], 0x01000193);
+    return `${c.width}x${c.height}:${h >>> 0}`;
+  }).join(' '));
+
   async function seekTo(fig, t) {
     await fig.locator('[name="_t"]').evaluate((el, v) => {
       el.value = String(v);
@@ -92,6 +100,8 @@ describe('timeline and worker', { skip: !ready && `${PAGE} is not built` }, () =
         await seekTo(fig, 1234);
         s = await landed(fig, 1234);
         seen[worker][1234] = s.readouts;
+        await settle(200);
+        seen[worker].pixels = await canvasHashes(fig);
         await fig.getByRole('button', { name: /^step$/i }).click();
         s = await landed(fig, 1235);
         seen[worker][1235] = s.readouts;
@@ -109,7 +119,7 @@ describe('timeline and worker', { skip: !ready && `${PAGE} is not built` }, () =
     });
   }
 
-  it('the worker run and the main-thread run show the same readouts at the same steps', () => {
+  it('the worker run and the main-thread run show the same readouts and pictures at the same steps', () => {
     assert.ok(seen[false] && seen[true], 'both runs were recorded');
     assert.deepEqual(seen[true], seen[false]);
     assert.notEqual(seen[true][1234], seen[true][N], 'different steps read differently');
