@@ -20,7 +20,7 @@ describe('timeline and worker', { skip: !ready && `${PAGE} is not built` }, () =
   const env = useBrowser();
 
   // Open a page with every module in a worker (true) or none (false).
-  async function open(path, worker, { edit } = {}) {
+  async function open(path, worker, { edit, id = ID } = {}) {
     const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addInitScript((w) => { globalThis.MLM_WORKER = w; }, worker);
     if (edit) {
@@ -34,9 +34,9 @@ describe('timeline and worker', { skip: !ready && `${PAGE} is not built` }, () =
     page.on('pageerror', (e) => page.errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') page.errors.push(m.text()); });
     await page.goto(`${env.origin}/${path}`);
-    const fig = page.locator(`${SEL.widget}[data-id="${ID}"]`);
+    const fig = page.locator(`${SEL.widget}[data-id="${id}"]`);
     await fig.scrollIntoViewIfNeeded();
-    await page.waitForFunction((id) => document.querySelector(`figure.widget[data-id="${id}"]`).mlmRun, ID, { timeout: 20000 });
+    await page.waitForFunction((id) => document.querySelector(`figure.widget[data-id="${id}"]`).mlmRun, id, { timeout: 20000 });
     return { page, fig, close: () => context.close() };
   }
 
@@ -60,7 +60,13 @@ describe('timeline and worker', { skip: !ready && `${PAGE} is not built` }, () =
 
   // A hash of each canvas's pixels: the pictures a paused run shows.
   const canvasHashes = (fig) => fig.evaluate((f) => [...f.querySelectorAll('canvas')].map((c) => {
-    const d = new Uint32Array(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.buffer);
+    if (!c.width || !c.height) return '0x0';
+    // Read through a scratch canvas, so the page's own canvases are never read back.
+    const t = document.createElement('canvas');
+    t.width = c.width; t.height = c.height;
+    const x = t.getContext('2d', { willReadFrequently: true });
+    x.drawImage(c, 0, 0);
+    const d = new Uint32Array(x.getImageData(0, 0, c.width, c.height).data.buffer);
     let h = 0x811c9dc5;
     for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d[i], 0x01000193);
     return `${c.width}x${c.height}:${h >>> 0}`;
@@ -123,6 +129,43 @@ describe('timeline and worker', { skip: !ready && `${PAGE} is not built` }, () =
     assert.ok(seen[false] && seen[true], 'both runs were recorded');
     assert.deepEqual(seen[true], seen[false]);
     assert.notEqual(seen[true][1234], seen[true][N], 'different steps read differently');
+  });
+
+  // The digit reader: a stroke drawn on its pointer panel after 40 steps, on the page and in a
+  // worker, changes the picture the same way and leaves the run where it was.
+  const drawn = {};
+  for (const worker of [false, true]) {
+    it(`digits ${worker ? 'in a worker' : 'on the main thread'}: a drawn stroke reaches the module`, { skip: !listPages().includes('digits.html') }, async () => {
+      const { page, fig, close } = await open('digits.html#main.t=40', worker, { id: 'main' });
+      try {
+        let s = await landed(fig, 40);
+        assert.equal(s.remote, worker);
+        const name = await fig.evaluate((f) => JSON.parse(f.querySelector('script.widget-manifest').textContent).panels.find((p) => p.flags.includes('pointer')).name);
+        const canvas = fig.locator(`.widget-panel[data-panel="${name}"] canvas`);
+        await canvas.scrollIntoViewIfNeeded();
+        await settle(200);
+        const before = await canvasHashes(fig);
+        const box = await canvas.boundingBox();
+        const at = (fx, fy) => [box.x + box.width * fx, box.y + box.height * fy];
+        await page.mouse.move(...at(0.4, 0.3));
+        await page.mouse.down();
+        for (let k = 1; k <= 6; k++) await page.mouse.move(...at(0.4 + 0.03 * k, 0.3 + 0.07 * k));
+        await page.mouse.up();
+        const t0 = Date.now();
+        while ((await canvasHashes(fig)) === before && Date.now() - t0 < 5000) await settle(50);
+        await settle(300);
+        drawn[worker] = await canvasHashes(fig);
+        assert.notEqual(drawn[worker], before, 'the stroke changed the picture');
+        s = await info(fig);
+        assert.equal(s.step, 40, 'drawing did not step the run');
+        assert.deepEqual(page.errors, []);
+      } finally { await close(); }
+    });
+  }
+
+  it('a stroke draws the same on the page and in a worker', { skip: !listPages().includes('digits.html') }, () => {
+    assert.ok(drawn[false] && drawn[true]);
+    assert.equal(drawn[true], drawn[false]);
   });
 
   it('a link beyond the module\'s t_max stops at it and says so', async () => {
