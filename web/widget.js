@@ -364,7 +364,11 @@ export class Widget {
   // `worker`) and answers like an Instance: steps, status, final, reason, views, set, pointer.
 
   get running() { return !!this.inst && this.inst.running; }
+  set running(v) { if (this.inst) { if (v) this.inst.play(); else this.inst.pause(); } }
   get maxStep() { return this.inst ? this.inst.maxStep : 0; }
+  // The step a replay is going to (a link, the timeline), or -1; the step a link should name.
+  get replayTo() { return this.inst ? this.inst.replayTo : -1; }
+  get target() { return this.inst ? this.inst.target : 0; }
 
   async load() {
     if (this.loading) return this.loading;
