@@ -21,9 +21,10 @@ export function linkCap(manifest) {
   return t > 0 ? Math.min(t, T_MAX) : T_MAX;
 }
 
-// Memory the checkpoints of one run may take: the timeline keeps as many snapshots as fit (at
-// least 48, at most 2048), so scrubbing or opening a link replays as few steps as possible.
-export const CHECKPOINT_BYTES = 48 << 20;
+// Memory the checkpoints of one run may take (a page may hold several runs, and phones have
+// little memory): the timeline keeps as many snapshots as fit (at least 48, at most 2048), so a
+// scrub replays as few steps as possible (the playground: at most 128 over 70,000 steps).
+export const CHECKPOINT_BYTES = 16 << 20;
 
 export class Run {
   constructor(inst, listener = () => {}) {
