@@ -37,6 +37,7 @@ export class Run {
     this.replayTo = -1;     // a step to reach before stopping (link restore, timeline), or -1
     this.carry = 0;         // fractional steps owed by the player
     this.msPerStep = 0.05;  // measured; sets how many steps fit in a budget
+    this.lastN = 0;         // steps in the last timed slice (0: none yet)
     this.speed = inst.manifest.speed || 30; // steps per second while playing
     this.maxStep = 0;       // furthest step reached in this run: the timeline's end
     this.replays = 0;       // steps taken to reach a step already seen (for tests and the bench)
@@ -143,6 +144,7 @@ export class Run {
     this.replayTo = -1;
     this.carry = 0;
     this.restDrawn = -1;
+    this.lastN = 0; // new parameters may make a step much dearer: measure again from one step
   }
 
   play() {
@@ -233,13 +235,20 @@ export class Run {
     return true;
   }
 
-  fit(budgetMs) { return Math.max(1, Math.floor(budgetMs / Math.max(this.msPerStep, 1e-4))); }
+  // Steps that fit in budgetMs at the measured cost, and at most four times the last slice: a
+  // run starts from one step, because a first slice guessed too large (code not yet optimised, a
+  // heavier model after a restart) would freeze a frame for a long time.
+  fit(budgetMs) {
+    const n = Math.max(1, Math.floor(budgetMs / Math.max(this.msPerStep, 1e-4)));
+    return Math.min(n, Math.max(1, 4 * this.lastN));
+  }
 
   timed(n) {
     const t0 = performance.now();
     const k = this.advance(n);
     const dt = performance.now() - t0;
-    if (k > 0) this.msPerStep = 0.8 * this.msPerStep + 0.2 * (dt / k);
+    if (k > 0) this.msPerStep = this.lastN ? 0.8 * this.msPerStep + 0.2 * (dt / k) : dt / k;
+    this.lastN = k > 0 ? k : this.lastN;
     return k;
   }
 }

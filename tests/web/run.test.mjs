@@ -149,3 +149,23 @@ test('input that changes the run cuts the timeline at that step', { skip: !ready
     assert.ok(run.timeline.marks.every((m) => m.step <= 40));
   }
 });
+
+test('slices start from one step and grow at most fourfold, so no first slice freezes a frame', { skip: !ready && 'build first' }, async () => {
+  const run = await open('digit_reader');
+  run.restart(1, false);
+  run.msPerStep = 1e-3; // a stale estimate from a much cheaper run
+  run.begun();
+  run.seek(500, true);
+  const sizes = [];
+  for (let i = 0; i < 6 && run.replayTo >= 0; i++) {
+    const s = run.steps;
+    run.tick(0, 8);
+    sizes.push(run.steps - s);
+  }
+  assert.equal(sizes[0], 1, 'the first slice of a fresh run is one step');
+  for (let i = 1; i < sizes.length; i++) assert.ok(sizes[i] <= 4 * sizes[i - 1], `slices ${sizes}`);
+  // After the ramp the measured cost, not the stale guess, sets the slice: a digit-reader step
+  // costs well over 0.01 ms, so 8 ms never holds 800 of them.
+  assert.ok(run.msPerStep > 0.01, `measured ${run.msPerStep} ms a step`);
+  assert.ok(run.fit(8) < 800);
+});
