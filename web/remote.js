@@ -84,7 +84,7 @@ export class RemoteRun {
     }
     const evs = this.pending;
     this.pending = [];
-    for (const ev of evs) this.emit(ev);
+    for (const ev of evs) { if (Array.isArray(ev)) this.emit(ev[0], ev[1]); else this.emit(ev); }
     this.emit('frame');
   }
 

@@ -198,10 +198,14 @@ export class Run {
     const s = inst.steps;
     if (s <= this.maxStep) this.replays += taken;
     else { this.replays += Math.max(0, taken - (s - this.maxStep)); this.maxStep = s; }
-    if (inst.status !== 'running' || inst.final) {
+    if (inst.final) {
       this.running = false;
       this.replayTo = -1;
       this.emit('end');
+    } else if (inst.status !== 'running') {
+      // A report that is not final (one of several runs ended): the run carries on, and the
+      // engine clears the report at the next step, so it travels with the event.
+      this.emit('report', { status: inst.status, reason: inst.reason, step: inst.statusStep });
     }
     return taken;
   }

@@ -375,7 +375,7 @@ export class Widget {
     this.setStatus('loading');
     this.loading = (async () => {
       try {
-        this.inst = await openRun(this.manifest, (ev) => this.onRun(ev));
+        this.inst = await openRun(this.manifest, (ev, info) => this.onRun(ev, info));
         this.fig.mlmRun = this.inst; // for tests and measurements: replays, restores, timeline
         this.start();
       } catch (e) {
@@ -394,11 +394,16 @@ export class Widget {
   }
 
   // What the run reports: its end, a replay that landed, a restart it could not make.
-  onRun(ev) {
+  onRun(ev, info) {
     const inst = this.inst;
     if (!inst) return;
     this.dirty = true;
-    if (ev === 'end') {
+    if (ev === 'report') {
+      // Not final (one of several runs ended): said in the status line while the run plays on.
+      const r = info.reason;
+      const word = { converged: 'Converged', diverged: 'Diverged', finished: 'Finished' }[info.status] || 'Stopped';
+      this.statusText.textContent = `${word} at step ${info.step.toLocaleString('en-US')}${r ? `: ${r}` : ''}${/[.!?]$/.test(r) ? '' : '.'}`;
+    } else if (ev === 'end') {
       // The module's reason is a sentence for the reader; the step is in the step readout.
       const r = inst.reason;
       const said = r ? r[0].toUpperCase() + r.slice(1) + (/[.!?]$/.test(r) ? '' : '.') : '';

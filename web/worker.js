@@ -95,7 +95,7 @@ self.onmessage = async (e) => {
     try {
       manifest = m.manifest;
       const M = await loadModule(manifest.module);
-      run = new Run(new Instance(M, manifest), (ev) => events.push(ev));
+      run = new Run(new Instance(M, manifest), (ev, info) => events.push(info ? [ev, info] : ev));
       run.maxDt = 100; // ticks come one at a time; a late one still owes its steps (up to 0.1 s)
       postMessage({ op: 'opened' });
     } catch (err) {

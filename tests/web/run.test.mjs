@@ -169,3 +169,34 @@ test('slices start from one step and grow at most fourfold, so no first slice fr
   assert.ok(run.msPerStep > 0.01, `measured ${run.msPerStep} ms a step`);
   assert.ok(run.fit(8) < 800);
 });
+
+// The chapter's own settings for a widget, from the built page (null when it is not built).
+function pageManifest(page, id) {
+  const f = path.join(root, 'site', page);
+  if (!fs.existsSync(f)) return null;
+  const html = fs.readFileSync(f, 'utf8');
+  for (const m of html.matchAll(/data-id="([^"]+)"[^>]*>\s*<script type="application\/json" class="widget-manifest">(\{.*?\})<\/script>/gs)) {
+    if (m[1] === id) return JSON.parse(m[2]);
+  }
+  return null;
+}
+
+test('a report that is not final is told and the run plays on', { skip: !ready && 'build first' }, async () => {
+  // Chapter 1's three learning rates: the largest diverges within a few steps, the others go on.
+  const manifest = pageManifest('gradient-descent.html', 'three-rates');
+  if (!manifest) return;
+  const events = [];
+  const run = await open(manifest.module, (e, info) => events.push([e, info]));
+  manifest.params.forEach((p, i) => run.set(i, p.def));
+  run.restart(1, true);
+  let reportAt = -1;
+  for (let i = 0; i < 2000 && run.running; i++) {
+    run.tick(1000 / 60, 5);
+    if (reportAt < 0 && events.some(([e]) => e === 'report')) reportAt = run.steps;
+  }
+  const report = events.find(([e]) => e === 'report');
+  assert.ok(report, `a run ended along the way (events: ${events.map(([e]) => e)})`);
+  assert.ok(report[1].reason.length > 0 && report[1].step > 0, 'the report carries its reason and step');
+  assert.ok(run.steps > report[1].step, `the run played on past step ${report[1].step} (now ${run.steps})`);
+  assert.equal(events.filter(([e]) => e === 'end').length, run.final ? 1 : 0);
+});
