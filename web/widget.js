@@ -402,7 +402,8 @@ export class Widget {
       // Not final (one of several runs ended): said in the status line while the run plays on.
       const r = info.reason;
       const word = { converged: 'Converged', diverged: 'Diverged', finished: 'Finished' }[info.status] || 'Stopped';
-      this.statusText.textContent = `${word} at step ${info.step.toLocaleString('en-US')}${r ? `: ${r}` : ''}${/[.!?]$/.test(r) ? '' : '.'}`;
+      this.statusText.textContent = r ? r[0].toUpperCase() + r.slice(1) + (/[.!?]$/.test(r) ? '' : '.')
+        : `One run: ${word.toLowerCase()} at step ${info.step.toLocaleString('en-US')}.`;
     } else if (ev === 'end') {
       // The module's reason is a sentence for the reader; the step is in the step readout.
       const r = inst.reason;
