@@ -10,6 +10,7 @@ const PANEL_BYTES = 20;
 export const STRIDE = { points: 3, curve: 2, trail: 2, segments: 4, arrows: 4, markers: 2, field: 1,
   bars: 2, tiles: 3, edges: 5, nodes: 3, labels: 2 };
 export const stride = (kind, w, h) => (kind === 'tiles' ? 3 + w * h : STRIDE[kind] || 0);
+export const INPUT_MAX = 1024; // MLM_INPUT_MAX in mlm.h
 export const STATUS = ['running', 'converged', 'diverged', 'finished'];
 
 const loaded = new Map(); // module name -> Promise of the Emscripten module object
@@ -94,7 +95,33 @@ export class Instance {
   }
 
   // Pointer input for a panel flagged "pointer" (kind: 0 down, 1 move, 2 up), data coordinates.
-  pointer(panel, kind, x, y) { this.M._mlm_js_pointer(this.ptr, panel, kind, x, y); }
+  // Returns 1 when the module restarted the run (the input changed what training sees), else 0.
+  pointer(panel, kind, x, y) { return this.M._mlm_js_pointer(this.ptr, panel, kind, x, y) === 1 ? 1 : 0; }
+
+  // The reader's input as link text ('' when the module has none), and back into a fresh run
+  // (false: refused, nothing changed). Buttons the module declares (`actions`): 1 = restarted.
+  // Engines built before these exports existed answer '' / false / 0.
+  inputGet() {
+    const M = this.M;
+    if (!M._mlm_js_input_get) return '';
+    const p = M._mlm_js_input_get(this.ptr);
+    return p ? M.UTF8ToString(p) : '';
+  }
+
+  inputSet(text) {
+    const M = this.M;
+    if (!M._mlm_js_input_set || !M._mlm_js_input_get) return false;
+    const bytes = new TextEncoder().encode(String(text));
+    if (bytes.length > INPUT_MAX) return false;
+    // The text goes through the engine's own static input buffer (MLM_INPUT_MAX + 1 bytes).
+    const p = M._mlm_js_input_get(this.ptr);
+    if (!p) return false;
+    M.HEAPU8.set(bytes, p);
+    M.HEAPU8[p + bytes.length] = 0;
+    return M._mlm_js_input_set(this.ptr, p) === 0;
+  }
+
+  action(k) { return this.M._mlm_js_action ? (this.M._mlm_js_action(this.ptr, k) === 1 ? 1 : 0) : 0; }
 
   // The whole mutable state of the run, copied out of the heap (a checkpoint), and back.
   snapshot() {
@@ -120,6 +147,11 @@ export class Timeline {
     this.clear();
   }
 
+  // Keep as many snapshots of `bytes` each as `budget` bytes hold (48 to 2048).
+  fit(bytes, budget) {
+    this.cap = Math.max(48, Math.min(2048, Math.floor(budget / Math.max(1, bytes))));
+  }
+
   clear() {
     this.every = this.every0;
     this.marks = []; // [{ step, snap }], ascending
@@ -138,10 +170,18 @@ export class Timeline {
     }
   }
 
-  // The latest checkpoint at or before step t, or null.
+  // Forget the checkpoints after step t (the run changed there).
+  truncate(t) {
+    while (this.marks.length && this.marks[this.marks.length - 1].step > t) this.marks.pop();
+  }
+
+  // The latest checkpoint at or before step t, or null (binary search: marks are ascending).
   before(t) {
-    let best = null;
-    for (const m of this.marks) if (m.step <= t) best = m;
-    return best;
+    let lo = 0, hi = this.marks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.marks[mid].step <= t) lo = mid + 1; else hi = mid;
+    }
+    return lo > 0 ? this.marks[lo - 1] : null;
   }
 }

@@ -10,6 +10,12 @@ import { readTheme } from './render.js';
 // Milliseconds of training per frame, shared by the widgets that are playing: 60 frames per
 // second leave 16.7 ms, and drawing and the browser need the rest.
 const STEP_BUDGET_MS = 6;
+// A replay (a link's step, a drag on the timeline) with nothing else stepping on the page may take
+// more: nothing moves but the replay, and it should land soon.
+const REPLAY_BUDGET_MS = 8;
+// What a frame may take in all, steps and drawing: the step budget gives way to drawing that
+// costs more than the rest (measured, a running average over frames).
+const FRAME_WORK_MS = 12;
 // Under reduced motion a playing widget is redrawn a few times a second, not every frame.
 const REDUCED_REDRAW_MS = 400;
 
@@ -22,6 +28,7 @@ const runtime = {
   last: 0,
   theme: null,
   lastDraw: new Map(),
+  drawMs: 0,   // what drawing has cost a frame lately
   // Ask for a frame: called whenever a widget has something to do or to draw.
   wake() {
     if (!this.frame) this.frame = requestAnimationFrame((t) => this.loop(t));
@@ -31,9 +38,15 @@ const runtime = {
     const dt = this.last ? now - this.last : 16.7;
     this.last = now;
     const active = this.widgets.filter((w) => w.active);
-    const budget = STEP_BUDGET_MS / Math.max(1, active.length);
+    // Widgets whose run lives in a Web Worker take no time here: only the others share the budget.
+    const local = active.filter((w) => !w.inst.remote);
+    const alone = local.length === 1 && !local[0].running;
+    const share = Math.min(alone ? REPLAY_BUDGET_MS : STEP_BUDGET_MS, FRAME_WORK_MS - this.drawMs);
+    const budget = Math.max(1, share) / Math.max(1, local.length);
     for (const w of active) w.tick(dt, budget);
     this.theme ||= readTheme(document.body);
+    const t0 = performance.now();
+    let drawn = 0;
     for (const w of this.widgets) {
       if (!w.dirty || !w.inst || !w.visible) continue;
       if (reduced.matches && w.running) {
@@ -42,7 +55,9 @@ const runtime = {
       }
       this.lastDraw.set(w, now);
       w.draw(this.theme);
+      drawn++;
     }
+    if (drawn) this.drawMs = 0.8 * this.drawMs + 0.2 * (performance.now() - t0);
     if (this.widgets.some((w) => w.active || (w.dirty && w.inst && w.visible))) this.wake();
     else this.last = 0;
   },

@@ -7,7 +7,8 @@
 // [data-status = loading | paused | running | converged | diverged | finished]; every parameter control is a
 // labelled form element named after its parameter; the seed control is named "seed"; the step
 // count is in [data-role="step"]; buttons are named Play (or Play again) / Pause, Step, Reset.
-import { Instance, Timeline, loadModule } from './engine.js';
+import { openRun } from './remote.js';
+import { linkCap } from './run.js';
 import { drawPanel, readTheme } from './render.js';
 import { SEED_MAX, clampParam, decodeSeed, formatReadout, formatValue, logPosition, logValue, parseHash, parseNumber,
   readWidgetState, statePairs, writeWidgetState } from './state.js';
@@ -38,16 +39,10 @@ export class Widget {
     this.params = this.manifest.params;
     this.values = this.params.map((p) => p.def);
     this.seed = DEFAULT_SEED;
-    this.inst = null;
-    this.running = false;
+    this.inst = null;       // the run (web/run.js), once the module is loaded
     this.visible = false;
     this.dirty = true;
-    this.replayTo = -1;     // a step to reach before stopping (URL restore, timeline), or -1
-    this.carry = 0;         // fractional steps owed by the player
-    this.msPerStep = 0.05;  // measured; sets how many steps fit in a frame's budget
     this.speedIndex = SPEEDS.indexOf(1);
-    this.maxStep = 0;       // furthest step reached in this run: the timeline's end
-    this.timeline = new Timeline();
     this.caches = this.manifest.panels.map(() => ({}));
     this.notices = [];
     this.build();
@@ -364,14 +359,24 @@ export class Widget {
   }
 
   // ---- the engine ----
+  // The run (web/run.js) owns the instance, the checkpoints and the pace; `this.inst` holds it
+  // (a Run on the main thread, or a RemoteRun talking to a Web Worker for modules that declare
+  // `worker`) and answers like an Instance: steps, status, final, reason, views, set, pointer.
+
+  get running() { return !!this.inst && this.inst.running; }
+  set running(v) { if (this.inst) { if (v) this.inst.play(); else this.inst.pause(); } }
+  get maxStep() { return this.inst ? this.inst.maxStep : 0; }
+  // The step a replay is going to (a link, the timeline), or -1; the step a link should name.
+  get replayTo() { return this.inst ? this.inst.replayTo : -1; }
+  get target() { return this.inst ? this.inst.target : 0; }
 
   async load() {
     if (this.loading) return this.loading;
     this.setStatus('loading');
     this.loading = (async () => {
       try {
-        const M = await loadModule(this.manifest.module);
-        this.inst = new Instance(M, this.manifest);
+        this.inst = await openRun(this.manifest, (ev, info) => this.onRun(ev, info));
+        this.fig.mlmRun = this.inst; // for tests and measurements: replays, restores, timeline
         this.start();
       } catch (e) {
         this.fail(`This widget could not start: ${e && e.message ? e.message : e}`);
@@ -381,107 +386,25 @@ export class Widget {
   }
 
   fail(msg) {
+    if (this.inst) this.inst.pause();
     this.inst = null;
-    this.running = false;
     this.setStatus('paused');
     this.statusText.textContent = msg;
     for (const b of [this.playBtn, this.stepBtn, this.resetBtn]) b.disabled = true;
   }
 
-  // Hand every parameter to the engine (it clamps, and its value is what the controls show),
-  // start the run, and replay to the step the link asked for.
-  start() {
-    this.params.forEach((p, i) => { this.values[i] = this.inst.set(i, this.values[i]); });
-    for (const c of this.controls) if (c) this.showControl(c);
-    this.restart(false);
-    if (this.pendingT > 0) this.replayTo = this.pendingT;
-    this.pendingT = 0;
-  }
-
-  restart(keepRunning) {
-    if (!this.inst) return;
-    if (!this.inst.reset(this.seed)) {
-      this.running = false;
-      this.draw();
-      this.setStatus('diverged', `This run cannot start: ${this.inst.reason}`);
-      return;
-    }
-    this.timeline.clear();
-    this.timeline.offer(0, () => this.inst.snapshot());
-    // A new run may number its field versions from 1 again: drop what was cached for the old one.
-    this.caches = this.manifest.panels.map(() => ({}));
-    this.maxStep = 0;
-    this.replayTo = -1;
-    this.carry = 0;
-    this.running = keepRunning;
-    this.setStatus(keepRunning ? 'running' : 'paused');
-    this.dirty = true;
-    this.rt.wake();
-  }
-
-  toggle() { if (this.running) this.pause(); else this.play(); }
-
-  play() {
-    if (!this.inst) return;
-    if (this.inst.final) this.restart(true); // "Play again"
-    this.running = true;
-    this.replayTo = -1;
-    this.setStatus('running');
-    this.rt.wake();
-  }
-
-  pause() {
-    this.running = false;
-    this.replayTo = -1;
-    this.setStatus('paused');
-    this.dirty = true;
-    this.saveHash();
-  }
-
-  stepOnce() {
-    if (!this.inst) return;
-    this.running = false;
-    this.replayTo = -1;
-    this.advance(1);
-    if (this.inst.status === 'running' && !this.inst.final) this.setStatus('paused');
-    this.dirty = true;
-    this.saveHash();
-    this.rt.wake();
-  }
-
-  // Go to step t of this run: restore the nearest checkpoint before it and replay the rest in
-  // the frame loop (the seed and parameters make the replay exact).
-  seek(t) {
-    if (!this.inst) return;
-    this.running = false;
-    t = Math.max(0, Math.min(t, this.maxStep));
-    if (t < this.inst.steps) {
-      const cp = this.timeline.before(t);
-      if (cp) this.inst.restore(cp.snap);
-    }
-    this.replayTo = t;
-    this.setStatus('paused');
-    this.dirty = true;
-    this.rt.wake();
-  }
-
-  // Take up to n steps now, keeping checkpoints and noticing a change of status.
-  advance(n) {
+  // What the run reports: its end, a replay that landed, a restart it could not make.
+  onRun(ev, info) {
     const inst = this.inst;
-    let taken = 0;
-    while (taken < n) {
-      // Stop at checkpoint boundaries so the timeline can take its snapshot.
-      const s = inst.steps;
-      const chunk = Math.min(n - taken, this.timeline.every - (s % this.timeline.every));
-      const k = inst.step(chunk);
-      taken += k;
-      this.timeline.offer(inst.steps, () => inst.snapshot());
-      if (k < chunk || inst.status !== 'running') break;
-    }
-    if (inst.steps > this.maxStep) this.maxStep = inst.steps;
-    if (inst.status !== 'running' || inst.final) {
-      this.running = false;
-      this.replayTo = -1;
+    if (!inst) return;
+    this.dirty = true;
+    if (ev === 'report') {
+      // Not final (one of several runs ended): said in the status line while the run plays on.
+      const r = info.reason;
+      const word = { converged: 'Converged', diverged: 'Diverged', finished: 'Finished' }[info.status] || 'Stopped';
+      this.statusText.textContent = r ? r[0].toUpperCase() + r.slice(1) + (/[.!?]$/.test(r) ? '' : '.')
+        : `One run: ${word.toLowerCase()} at step ${info.step.toLocaleString('en-US')}.`;
+    } else if (ev === 'end') {
       // The module's reason is a sentence for the reader; the step is in the step readout.
       const r = inst.reason;
       const said = r ? r[0].toUpperCase() + r.slice(1) + (/[.!?]$/.test(r) ? '' : '.') : '';
@@ -491,47 +414,92 @@ export class Widget {
       else if (inst.status === 'finished') this.setStatus('finished', `Finished ${at}. ${said}`);
       else this.setStatus('paused', said || 'The run is complete.');
       this.saveHash();
+    } else if (ev === 'arrived') {
+      if (!inst.running && inst.status === 'running' && !inst.final && this.status !== 'paused') this.setStatus('paused');
+      this.saveHash();
+    } else if (ev === 'failed') {
+      this.setStatus('diverged', `This run cannot start: ${inst.reason}`);
+    } else if (ev === 'restarted') {
+      this.caches = this.manifest.panels.map(() => ({}));
     }
+    this.rt.wake();
+  }
+
+  // Hand every parameter to the engine (it clamps, and its value is what the controls show),
+  // start the run, and replay to the step the link asked for.
+  start() {
+    this.params.forEach((p, i) => { this.values[i] = this.inst.set(i, this.values[i]); });
+    for (const c of this.controls) if (c) this.showControl(c);
+    this.restart(false);
+    let t = this.pendingT;
+    this.pendingT = 0;
+    if (t <= 0 || this.inst.status !== 'running') return;
+    const cap = linkCap(this.manifest);
+    if (t > cap) {
+      const n = (x) => x.toLocaleString('en-US');
+      this.notify([...this.notices, `The link asked for step ${n(t)}; this widget replays at most ${n(cap)} steps from a link (about two seconds of computing), so it stopped there.`]);
+      t = cap;
+    }
+    this.inst.seek(t, true);
+  }
+
+  restart(keepRunning) {
+    if (!this.inst) return;
+    if (!this.inst.restart(this.seed, keepRunning)) {
+      this.draw();
+      return; // onRun('failed') said why
+    }
+    // A new run may number its field versions from 1 again: drop what was cached for the old one.
+    this.caches = this.manifest.panels.map(() => ({}));
+    this.setStatus(keepRunning ? 'running' : 'paused');
     this.dirty = true;
-    return taken;
+    this.rt.wake();
+  }
+
+  toggle() { if (this.running) this.pause(); else this.play(); }
+
+  play() {
+    if (!this.inst) return;
+    if (this.inst.final) this.caches = this.manifest.panels.map(() => ({})); // "Play again"
+    this.inst.play();
+    this.setStatus('running');
+    this.rt.wake();
+  }
+
+  pause() {
+    if (this.inst) this.inst.pause();
+    this.setStatus('paused');
+    this.dirty = true;
+    this.saveHash();
+  }
+
+  stepOnce() {
+    if (!this.inst) return;
+    this.inst.stepOnce();
+    if (this.inst.status === 'running' && !this.inst.final) this.setStatus('paused');
+    this.dirty = true;
+    this.saveHash();
+    this.rt.wake();
+  }
+
+  // Go to step t of this run: the run restores the nearest checkpoint at or before it (backwards
+  // or forwards) and replays the rest in budgeted slices.
+  seek(t) {
+    if (!this.inst) return;
+    this.inst.seek(t);
+    this.setStatus('paused');
+    this.dirty = true;
+    this.rt.wake();
   }
 
   // Called by the runtime once per animation frame with the time since the last one.
   tick(dtMs, budgetMs) {
     if (!this.inst || !this.visible) return;
-    if (this.replayTo >= 0) {
-      const want = this.replayTo - this.inst.steps;
-      if (want <= 0) {
-        this.replayTo = -1;
-        this.dirty = true;
-        this.saveHash();
-        return;
-      }
-      this.timed(Math.min(want, this.fit(budgetMs)));
-      return;
-    }
-    if (!this.running) return;
-    // At most one 60 Hz frame's worth of steps per frame: when frames come late the run slows
-    // down rather than piling more work into each frame (which would make them later still).
-    this.carry += (this.manifest.speed * SPEEDS[this.speedIndex] * Math.min(dtMs, 1000 / 60)) / 1000;
-    const n = Math.min(Math.floor(this.carry), this.fit(budgetMs));
-    if (n <= 0) return;
-    this.carry -= n;
-    if (this.carry > 1) this.carry = 0; // the budget, not the clock, set the pace: do not owe steps
-    this.timed(n);
+    this.inst.setSpeed(this.manifest.speed * SPEEDS[this.speedIndex]);
+    if (this.inst.tick(dtMs, budgetMs)) this.dirty = true;
   }
 
-  fit(budgetMs) { return Math.max(1, Math.floor(budgetMs / Math.max(this.msPerStep, 1e-4))); }
-
-  timed(n) {
-    const t0 = performance.now();
-    const k = this.advance(n);
-    const dt = performance.now() - t0;
-    if (k > 0) this.msPerStep = 0.8 * this.msPerStep + 0.2 * (dt / k);
-  }
-
-  get active() { return !!this.inst && this.visible && (this.running || this.replayTo >= 0); }
-
+  get active() { return !!this.inst && this.visible && this.inst.active; }
   // A legend too big for its plot, as a list under the canvas (rebuilt only when it changes).
   showLegend(pe, entries) {
     const key = entries ? entries.map((e) => `${e.text}|${e.color}|${e.dashed}|${e.kind}`).join('\n') : '';
