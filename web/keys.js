@@ -46,20 +46,22 @@ export function bindShortcuts(w) {
   });
 }
 
-// The help popover: a "?" button and a panel listing `lines` ([keys, meaning]).
+// The help popover: a "?" button and a panel listing `lines` ([keys, meaning]); setLines
+// rewrites the list (panels a module hides take their lines with them).
 export function buildHelp(w, el, base, lines) {
   const id = `${base}-help`;
   const button = el('button', { type: 'button', class: 'btn btn-small widget-help-btn', 'aria-expanded': 'false',
     'aria-controls': id, 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)', text: '?' });
   const list = el('dl', { class: 'widget-help-list' });
-  for (const [keys, what] of lines) list.append(el('dt', { text: keys }), el('dd', { text: what }));
+  const setLines = (ls) => list.replaceChildren(...ls.flatMap(([keys, what]) => [el('dt', { text: keys }), el('dd', { text: what })]));
+  setLines(lines);
   const close = el('button', { type: 'button', class: 'btn btn-small', text: 'Close' });
   const pop = el('div', { class: 'widget-help', id, role: 'dialog', 'aria-label': 'Keyboard shortcuts', hidden: true, tabindex: '-1' },
     el('p', { class: 'widget-help-title', text: 'Keyboard shortcuts (anywhere in this widget, except while typing in a box)' }),
     list, close);
   button.addEventListener('click', () => w.toggleHelp());
   close.addEventListener('click', () => w.closeHelp(true));
-  return { button, pop };
+  return { button, pop, setLines };
 }
 
 // Keyboard for a pointer panel: a cursor in plot fractions (fx from the left, fy from the top)

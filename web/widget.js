@@ -109,10 +109,11 @@ export class Widget {
     const help = buildHelp(this, el, base, this.shortcutLines());
     this.helpBtn = help.button;
     this.helpEl = help.pop;
+    this.setHelpLines = help.setLines;
     const player = el('div', { class: 'widget-player', role: 'group', 'aria-label': 'Player' },
       this.playBtn, this.stepBtn, this.resetBtn,
       el('label', { class: 'widget-speed', for: `${base}-speed` }, el('span', { text: 'Speed' }), this.speedSel),
-      this.stepOut, this.timeSlider, this.helpBtn);
+      this.stepOut, this.timeSlider);
 
     // The status text is the live region (it changes with the run's state: started, paused,
     // converged, diverged); the readouts change every frame and are not announced.
@@ -143,17 +144,18 @@ export class Widget {
     this.copyBtn = el('button', { type: 'button', class: 'btn btn-small', text: 'Copy link to this run',
       title: 'Copy a link that reopens this widget with these settings, this seed, this step and your input' });
     this.copyOut = el('span', { class: 'widget-copied', 'aria-live': 'polite' });
-    grid.append(el('div', { class: 'control control-links' }, this.defaultsBtn, this.copyBtn, this.copyOut));
+    grid.append(el('div', { class: 'control control-links' }, this.defaultsBtn, this.copyBtn, this.helpBtn, this.copyOut));
     this.refreshApplies();
 
-    body.append(this.panelsEl, actions, player, this.helpEl, status, this.noticeEl, grid);
+    body.append(...[this.panelsEl, actions, player, status, this.noticeEl, grid, this.helpEl].filter(Boolean));
     this.bindEvents();
   }
 
   // What the help popover lists: the widget's shortcuts, then what its panels and sliders take.
-  shortcutLines() {
+  shortcutLines(hidden = []) {
     const lines = SHORTCUTS.slice();
-    this.manifest.panels.forEach((p) => {
+    this.manifest.panels.forEach((p, i) => {
+      if (hidden[i]) return;
       const name = p.title || p.name;
       if (p.click) lines.push(['arrow keys', `on “${name}”: move the starting point (Shift: finer)`]);
       if (p.flags.includes('pointer')) {
@@ -451,8 +453,10 @@ export class Widget {
     const v = this.inst ? this.inst.set(i, raw) : clampParam(p, raw);
     const changed = v !== this.values[i];
     this.values[i] = v;
-    this.note(`p:${p.name}`, null);
-    if (changed) this.refreshApplies();
+    if (changed) {
+      this.note(`p:${p.name}`, null); // what was said about the old value is out of date
+      this.refreshApplies();
+    }
     if (changed && restart && mattered) {
       this.fromLink = false;
       this.restart(this.running);
@@ -835,6 +839,12 @@ export class Widget {
     if (document.activeElement !== this.timeSlider) this.timeSlider.value = String(s);
     this.timeSlider.setAttribute('aria-valuetext', stepText);
     this.describeNow(text);
+    // The help lists the panels on show.
+    const shown = inst.panels.map((p) => (p.hidden ? 1 : 0)).join('');
+    if (shown !== this.helpPanels) {
+      this.helpPanels = shown;
+      this.setHelpLines(this.shortcutLines(inst.panels.map((p) => p.hidden)));
+    }
     this.dirty = false;
   }
 
