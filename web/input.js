@@ -29,9 +29,10 @@ export function inputSet(inst, text) {
   if (typeof inst.inputSet === 'function') { const r = inst.inputSet(text); return r === true || r === 0; }
   if (!exported(inst, '_mlm_js_input_set') || !exported(inst, '_mlm_js_input_get')) return false;
   const M = inst.M;
-  // The wasm build exports no allocator; mlm_js_input_get's static buffer (MLM_INPUT_MAX + 1
-  // bytes) is ours until the next call, so the text goes there.
-  const buf = M._mlm_js_input_get(inst.ptr);
+  // The wasm build exports no allocator: the text goes in a static buffer of MLM_INPUT_MAX + 1
+  // bytes, mlm_js_input_buffer's (or, from a build without it, mlm_js_input_get's, which is ours
+  // until the next call).
+  const buf = typeof M._mlm_js_input_buffer === 'function' ? M._mlm_js_input_buffer() : M._mlm_js_input_get(inst.ptr);
   if (!buf) return false;
   for (let k = 0; k < text.length; k++) M.HEAPU8[buf + k] = text.charCodeAt(k);
   M.HEAPU8[buf + text.length] = 0;

@@ -176,7 +176,7 @@ export class Widget {
     this.helpReturn = document.activeElement;
     this.helpEl.hidden = false;
     this.helpBtn.setAttribute('aria-expanded', 'true');
-    this.helpEl.focus({ preventScroll: true });
+    this.helpEl.focus(); // scrolls it into view when it opened below the fold
   }
 
   closeHelp(refocus) {
@@ -186,7 +186,7 @@ export class Widget {
     this.helpBtn.setAttribute('aria-expanded', 'false');
     if (refocus) {
       const back = this.helpReturn && this.fig.contains(this.helpReturn) && this.helpReturn !== this.helpEl ? this.helpReturn : this.helpBtn;
-      back.focus({ preventScroll: true });
+      back.focus();
     }
   }
 

@@ -117,6 +117,12 @@ describe('the reader', () => {
       assert.ok(loc.hash.length > 1, 'the anchor did not set the hash');
       assert.equal(await w.step(), 4, 'the anchor reset the run');
       assert.equal(await w.loc.locator('[name="seed"]').inputValue(), '5');
+      // An old-style link followed within the page sets the widget it names and moves to the query.
+      await page.evaluate(() => { location.hash = '#overfit.seed=8'; });
+      await until('seed 8', () => w.loc.locator('[name="seed"]').inputValue(), (s) => s === '8');
+      const moved = await page.evaluate(() => ({ search: location.search, hash: location.hash }));
+      assert.equal(moved.hash, '', JSON.stringify(moved));
+      assert.match(moved.search, /overfit\.seed=8\b/, JSON.stringify(moved));
       // A link can name a heading and carry state: the heading wins the scroll, the state applies.
       const both = await env.open(`regularization.html?overfit.seed=9${loc.hash}`);
       try {
@@ -129,6 +135,54 @@ describe('the reader', () => {
         await both.close();
       }
       assertClean(page);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('the reader\'s input travels in the link: a drawing reopens as it was drawn', async (t) => {
+    const page = await env.open('digits.html');
+    try {
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.origin });
+      const w = await widgetById(page, 'main');
+      if (!w.manifest.input) { t.skip('this engine build does not declare the input (SPEC §1) yet'); return; }
+      await w.waitDrawn();
+      await w.ensurePaused();
+      const panel = w.manifest.panels.find((p) => p.flags.includes('pointer'));
+      const canvas = w.loc.locator(`.widget-panel[data-panel="${panel.name}"] canvas`);
+      await canvas.focus();
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.down('Shift');
+      for (let k = 0; k < 5; k++) await page.keyboard.press('ArrowUp');
+      await page.keyboard.up('Shift');
+      await until('the input in the address', () => page.evaluate(() => location.search), (q) => /main\.in=[A-Za-z0-9_.~-]+/.test(q));
+      await settle(300);
+      const drawn = (await w.pixels())[w.manifest.panels.indexOf(panel)];
+      await page.evaluate(() => navigator.clipboard.writeText(''));
+      await w.loc.getByRole('button', { name: /copy link/i }).click();
+      const url = await until('a link', () => page.evaluate(() => navigator.clipboard.readText()), (x) => /^http/.test(x));
+      assert.match(url, /main\.in=/, url);
+      const again = await env.open(url.slice(env.origin.length + 1));
+      try {
+        const v = await widgetById(again, 'main');
+        await v.waitDrawn();
+        await settle(500);
+        const shown = (await v.pixels())[v.manifest.panels.indexOf(panel)];
+        assert.equal(shown.hash, drawn.hash, 'the reopened drawing differs');
+        assert.equal(await noticeText(v), '');
+        // A malformed input is refused with a notice; the rest of the link still applies.
+        const bad = await env.open('digits.html?main.in=~~~~&main.seed=4');
+        try {
+          const b = await widgetById(bad, 'main');
+          await until('a notice about the input', () => noticeText(b), (x) => /input/i.test(x), 15000);
+          assert.equal(await b.loc.locator('[name="seed"]').inputValue(), '4');
+        } finally {
+          await bad.close();
+        }
+        assertClean(again);
+      } finally {
+        await again.close();
+      }
     } finally {
       await page.close();
     }
