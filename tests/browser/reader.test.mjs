@@ -193,6 +193,41 @@ describe('the reader', () => {
     }
   });
 
+  it('Reset keeps the settings, Defaults puts the chapter\'s back; action buttons act', async () => {
+    const page = await env.open('digits.html?main.seed=6&main.t=3');
+    try {
+      const w = await widgetById(page, 'main');
+      await until('step 3', () => w.step(), (s) => s === 3, 15000);
+      const ctl = (await w.controls()).find((c) => c.visible && c.type === 'range');
+      const p = w.manifest.params.find((q) => q.name === ctl.name);
+      await setControl(w, ctl.name, p.def === p.max ? p.min : p.max);
+      const moved = (await w.controls()).find((c) => c.name === ctl.name).value;
+      await w.button('step').click();
+      await w.button('reset').click();
+      await until('step 0', () => w.step(), (s) => s === 0);
+      assert.equal((await w.controls()).find((c) => c.name === ctl.name).value, moved, 'Reset changed a setting');
+      assert.equal(await w.loc.locator('[name="seed"]').inputValue(), '6', 'Reset changed the seed');
+      await w.button('step').click();
+      await w.loc.getByRole('button', { name: /^defaults$/i }).click();
+      await until('step 0', () => w.step(), (s) => s === 0);
+      assert.equal(parseFloat((await w.controls()).find((c) => c.name === ctl.name).value), p.def, 'Defaults did not restore the chapter\'s value');
+      assert.equal(await w.loc.locator('[name="seed"]').inputValue(), '1');
+      await settle(200);
+      assert.doesNotMatch(await page.evaluate(() => location.search), /main\.(seed|t|hidden|lr)=/, 'the address still carries settings');
+      // The module's own buttons (SPEC §1 "actions"), when this engine build declares them.
+      const acts = w.manifest.actions || [];
+      if (acts.length) {
+        const pointer = w.manifest.panels.findIndex((q) => q.flags.includes('pointer'));
+        const px0 = await w.pixels();
+        await w.loc.getByRole('button', { name: acts[0][1] }).click();
+        await until('the action to change the drawing', () => w.pixels(), (px) => px[pointer].hash !== px0[pointer].hash);
+      }
+      assertClean(page);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('a control that does not apply is hidden, left out of the link, and never restarts the run', async () => {
     // The playground's n3 (units of hidden layer 3) applies only with 3 or more layers. Before the
     // engine declares it (SPEC §1 "when"), the test gives the manifest that declaration itself,
