@@ -520,6 +520,15 @@ export class Widget {
     this.renderNotes();
   }
 
+  // Notices not about one value (a whole list, as older code passes them): each kept once, all
+  // replaced by the next list.
+  notify(lines) {
+    for (const k of [...this.notes.keys()]) if (k.startsWith('msg:')) this.notes.delete(k);
+    const have = new Set(this.notes.values());
+    lines.forEach((text, k) => { if (text && !have.has(text)) this.notes.set(`msg:${k}`, text); });
+    this.renderNotes();
+  }
+
   renderNotes() {
     const all = [...this.notes.values()];
     this.notices = all.slice(0, 3);
@@ -613,7 +622,7 @@ export class Widget {
     const text = this.pendingInput;
     this.pendingInput = '';
     if (!text) return;
-    if (!hasInput(this.inst)) {
+    if (this.manifest.input !== true || !hasInput(this.inst)) {
       this.note('in', 'The link carries an input (a drawing or a point), which this widget does not take, so it was ignored.');
     } else if (!inputSet(this.inst, text)) {
       this.note('in', 'The link\'s input (a drawing or a point) could not be read, so it was ignored.');
