@@ -157,7 +157,7 @@ export class Widget {
     this.manifest.panels.forEach((p, i) => {
       if (hidden[i]) return;
       const name = p.title || p.name;
-      if (p.click) lines.push(['arrow keys', `on “${name}”: move the starting point (Shift: finer)`]);
+      if (p.click) lines.push(['arrow keys', `on “${name}”: move the starting point (with Shift: in larger steps)`]);
       if (p.flags.includes('pointer')) {
         lines.push(['arrow keys', `on “${name}”: move the cursor`]);
         lines.push(['Space or Enter', `on “${name}”: press at the cursor`]);
