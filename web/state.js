@@ -1,16 +1,23 @@
-// state.js: a widget's parameters, seed and step as they travel in the URL hash, and the rules
+// state.js: a widget's parameters, seed, step and input as they travel in the URL, and the rules
 // that keep whatever a link carries inside what the module declares. Pure functions, no DOM, so
 // node --test checks them directly (tests/web/state.test.mjs).
 //
-// Hash format: #<id>.<name>=<value>&<id>.seed=<seed>&<id>.t=<step>, one pair per setting, for any
-// number of widgets on a page. Values are numbers, or a choice's key. Anything a link carries is
-// parsed defensively: a pair that does not decode, names no widget or no parameter, or holds a
-// value that is not a number is refused; a number outside its range is clamped. Each refusal or
-// clamp comes back as a notice the widget shows, written without echoing the raw value (a link
-// is untrusted text).
+// URL format: page.html?<id>.<name>=<value>&<id>.seed=<seed>&<id>.t=<step>&<id>.in=<input>#heading
+// One pair per setting, for any number of widgets on a page, in the query string; the hash is
+// left to headings, so following a heading's anchor keeps every widget's state and a link can
+// name a heading and carry state at once. Links of the older form carried the pairs in the hash
+// (#<id>.<name>=<value>&...): they still work, their pairs are moved to the query
+// (migrateLocation) and whatever in the hash is not a pair stays as the heading.
+// Values are numbers, or a choice's key; `in` is the module's own text over [A-Za-z0-9_.~-].
+// Anything a link carries is parsed defensively: a pair that does not decode, names no widget or
+// no parameter, or holds a value that is not a number is refused; a number outside its range is
+// clamped. Each refusal or clamp comes back as a notice the widget shows, written without echoing
+// the raw value (a link is untrusted text).
 
 export const SEED_MAX = 4294967295; // seeds are 32-bit: short in a URL, plenty for a book
 export const T_MAX = 100000;        // a link cannot ask for an unbounded replay
+export const INPUT_MAX = 1024;      // MLM_INPUT_MAX: the longest input text a module writes
+const INPUT = /^[A-Za-z0-9_.~-]+$/;
 
 // A number as a link or a form writes it: optional sign, digits, optional fraction and exponent.
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -92,11 +99,21 @@ export function decodeStep(text) {
   return { value: n };
 }
 
-// Split a location.hash into [id, name, value] triples. Pairs that do not decode or have no
-// "id.name" key are skipped; the order of the rest is kept.
+// The reader's input (a drawn digit, a probe point) as a link carries it: the module decides
+// whether it means anything (mlm_input_set); here only its alphabet and length are checked.
+export function decodeInput(text) {
+  if (typeof text !== 'string' || !text.length) return { refused: 'is empty' };
+  if (text.length > INPUT_MAX) return { refused: 'is too long' };
+  if (!INPUT.test(text)) return { refused: 'has characters an input never holds' };
+  return { value: text };
+}
+
+// Split a query string or hash (location.search or location.hash) into [id, name, value]
+// triples. Pairs that do not decode or have no "id.name" key are skipped; the order of the rest
+// is kept.
 export function parseHash(hash) {
   const out = [];
-  const text = String(hash || '').replace(/^#/, '');
+  const text = String(hash || '').replace(/^[#?]/, '');
   if (!text || text.length > 100000) return out;
   for (const pair of text.split('&')) {
     const eq = pair.indexOf('=');
@@ -115,42 +132,96 @@ export function parseHash(hash) {
   return out;
 }
 
-// The settings a hash holds for widget `id` with declared `params`. Returns
-// { params: {index: value}, seed, t, notices: [text] }; absent settings are left undefined.
+// The settings a query string (or an old-style hash) holds for widget `id` with declared
+// `params`. Returns { params: {index: value}, seed, t, input, notes: [{key, text}], notices:
+// [text], any }; absent settings are left undefined, `any` says whether the link spoke of this
+// widget at all. A note's key says what it is about ("p:<name>", "seed", "t", "in", "link") so
+// the widget can drop it when that value changes.
 export function readWidgetState(hash, id, params) {
-  const st = { params: {}, seed: undefined, t: undefined, notices: [] };
-  const say = (name, r) => {
-    if (r.refused) st.notices.push(`The link's value for “${name}” ${r.refused}, so it was ignored.`);
-    else if (r.clamped) st.notices.push(`The link's value for “${name}” was outside its range and was clamped to ${formatValue(r.value)}.`);
+  const st = { params: {}, seed: undefined, t: undefined, input: undefined, notes: [], notices: [], any: false };
+  const note = (key, text) => { st.notes.push({ key, text }); st.notices.push(text); };
+  const say = (key, name, r, shown = formatValue) => {
+    if (r.refused) note(key, `The link's value for “${name}” ${r.refused}, so it was ignored.`);
+    else if (r.clamped) note(key, `The link's value for “${name}” was outside its range and was clamped to ${shown(r.value)}.`);
   };
   for (const [wid, name, value] of parseHash(hash)) {
     if (wid !== id) continue;
+    st.any = true;
     if (name === 'seed') {
       const r = decodeSeed(value);
-      say('seed', r);
+      say('seed', 'seed', r, String);
       if (!r.refused) st.seed = r.value;
     } else if (name === 't') {
       const r = decodeStep(value);
-      say('step', r);
+      say('t', 'step', r, String);
       if (!r.refused) st.t = r.value;
+    } else if (name === 'in') {
+      const r = decodeInput(value);
+      say('in', 'input', r);
+      if (!r.refused) st.input = r.value;
     } else {
       const i = params.findIndex((p) => p.name === name);
       if (i < 0) {
-        st.notices.push(`The link sets “${name.slice(0, 40)}”, which this widget does not have, so it was ignored.`);
+        note('link', `The link sets “${name.slice(0, 40)}”, which this widget does not have, so it was ignored.`);
         continue;
       }
       const r = decodeParam(params[i], value);
-      say(params[i].label || name, r);
+      say(`p:${params[i].name}`, params[i].label || name, r);
       if (!r.refused) st.params[i] = r.value;
     }
   }
   return st;
 }
 
-// A new hash with widget `id`'s pairs replaced by `pairs` ([name, text] list); other widgets'
-// pairs are kept as they were, in order.
+// Is this pair text (no leading ? or #) an "id.name=value" pair?
+function isPair(pair) {
+  const eq = pair.indexOf('=');
+  if (eq <= 0) return false;
+  let key;
+  try { key = decodeURIComponent(pair.slice(0, eq)); } catch { return false; }
+  const dot = key.indexOf('.');
+  return dot > 0 && dot < key.length - 1;
+}
+
+// The address a page should show for (search, hash): widget pairs found in the hash (links of the
+// older form) move to the query, replacing the same keys there; what is left of the hash (a
+// heading) stays. Returns { search, hash, moved } with moved true when anything moved.
+export function migrateLocation(search, hash) {
+  const h = String(hash || '').replace(/^#/, '');
+  const s = String(search || '').replace(/^\?/, '');
+  if (!h || h.length > 100000) return { search: s ? '?' + s : '', hash: h ? '#' + h : '', moved: false };
+  const parts = h.split('&');
+  const pairs = parts.filter(isPair);
+  if (!pairs.length) return { search: s ? '?' + s : '', hash: '#' + h, moved: false };
+  const rest = parts.filter((p) => p && !isPair(p) && !p.includes('='));
+  const keyOf = (p) => { try { return decodeURIComponent(p.slice(0, p.indexOf('='))); } catch { return null; } };
+  const newKeys = new Set(pairs.map(keyOf));
+  const kept = s ? s.split('&').filter((p) => p && !newKeys.has(keyOf(p))) : [];
+  const all = [...kept, ...pairs];
+  return { search: all.length ? '?' + all.join('&') : '', hash: rest.length ? '#' + rest.join('&') : '', moved: true };
+}
+
+// Does parameter i apply with these values? A parameter whose manifest entry has "when"
+// ({on, keys} or {on, min}) applies only while that condition holds, and while the parameter it
+// depends on applies itself.
+export function applies(params, values, i, depth = 0) {
+  const w = params[i] && params[i].when;
+  if (!w) return true;
+  const on = w.on;
+  if (!Number.isInteger(on) || on < 0 || on >= params.length || on === i || depth > params.length) return true;
+  const v = values[on];
+  let ok = true;
+  if (Array.isArray(w.keys)) ok = w.keys.includes(v);
+  else if (typeof w.min === 'number') ok = v >= w.min;
+  return ok && applies(params, values, on, depth + 1);
+}
+
+// A new query string (or hash, keeping its leading # or ?; "?" when it has none) with widget
+// `id`'s pairs replaced by `pairs` ([name, text] list); other widgets' pairs and anything else are
+// kept as they were, in order.
 export function writeWidgetState(hash, id, pairs) {
-  const keep = String(hash || '').replace(/^#/, '').split('&').filter((pair) => {
+  const lead = /^#/.test(String(hash || '')) ? '#' : '?';
+  const keep = String(hash || '').replace(/^[#?]/, '').split('&').filter((pair) => {
     if (!pair) return false;
     const eq = pair.indexOf('=');
     let key;
@@ -159,18 +230,20 @@ export function writeWidgetState(hash, id, pairs) {
   });
   const mine = pairs.map(([name, text]) => `${encodeURIComponent(id)}.${encodeURIComponent(name)}=${encodeURIComponent(text)}`);
   const all = [...keep, ...mine];
-  return all.length ? '#' + all.join('&') : '';
+  return all.length ? lead + all.join('&') : '';
 }
 
-// The pairs that describe a widget's state: parameters that differ from the chapter's defaults,
-// the seed when it is not the default, and the step when there is one to return to.
-export function statePairs(params, values, seed, defaultSeed, t) {
+// The pairs that describe a widget's state: parameters that apply and differ from the chapter's
+// defaults, the seed when it is not the default, the step when there is one to return to, and
+// the reader's input when there is any.
+export function statePairs(params, values, seed, defaultSeed, t, input = '') {
   const pairs = [];
   params.forEach((p, i) => {
-    if (values[i] !== p.def) pairs.push([p.name, encodeParam(p, values[i])]);
+    if (values[i] !== p.def && applies(params, values, i)) pairs.push([p.name, encodeParam(p, values[i])]);
   });
   if (seed !== defaultSeed) pairs.push(['seed', String(seed)]);
   if (t > 0) pairs.push(['t', String(t)]);
+  if (input) pairs.push(['in', input]);
   return pairs;
 }
 

@@ -6,15 +6,22 @@
 // DOM contract (tests/browser/harness.mjs relies on it): figure.widget[data-widget][data-id]
 // [data-status = loading | paused | running | converged | diverged | finished]; every parameter control is a
 // labelled form element named after its parameter; the seed control is named "seed"; the step
-// count is in [data-role="step"]; buttons are named Play (or Play again) / Pause, Step, Reset.
+// count is in [data-role="step"]; buttons are named Play (or Play again) / Pause, Step, Reset,
+// Defaults, Copy link; a parameter's row is `hidden` while its condition ("when") does not hold.
+// Live regions: the status text and the notice only (changes of state, never every frame).
 import { openRun } from './remote.js';
 import { linkCap } from './run.js';
 import { drawPanel, readTheme } from './render.js';
-import { SEED_MAX, clampParam, decodeSeed, formatReadout, formatValue, logPosition, logValue, parseHash, parseNumber,
-  readWidgetState, statePairs, writeWidgetState } from './state.js';
+import { SEED_MAX, applies, clampParam, decodeSeed, formatReadout, formatValue, logPosition, logValue, parseNumber,
+  readWidgetState, statePairs } from './state.js';
+import { claimScroll, copyText, currentQuery, linkTo, migrate, namesHeading, writeAddress } from './links.js';
+import { SHORTCUTS, bindKeyboardPointer, bindShortcuts, buildHelp } from './keys.js';
+import { action as inputAction, hasInput, inputGet, inputSet, pointer as inputPointer } from './input.js';
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 16, 64];
 const DEFAULT_SEED = 1;
+// A canvas' text alternative follows the run, but not every frame: at most this often while playing.
+const ALT_EVERY_MS = 3000;
 
 let uid = 0;
 
@@ -45,8 +52,12 @@ export class Widget {
     this.speedIndex = SPEEDS.indexOf(1);
     this.caches = this.manifest.panels.map(() => ({}));
     this.notices = [];
+    this.notes = new Map(); // what each notice is about ("p:<name>", "seed", "in", "link"...) -> text
+    this.pendingInput = ''; // the reader's input a link carries, read into the run when it starts
+    this.fromLink = false;  // restored from a link: say so when the replay arrives
+    this.altAt = 0;         // when the canvases' text alternatives were last written
     this.build();
-    this.applyHash(location.hash, false);
+    this.applyLocation();
   }
 
   // ---- construction ----
@@ -63,16 +74,24 @@ export class Widget {
     this.panelEls = m.panels.map((p, i) => {
       const canvas = el('canvas', { role: 'img', 'aria-label': this.describePanel(i) });
       const cell = el('div', { class: 'widget-panel' + (p.flags.includes('wide') ? ' wide' : ''), 'data-panel': p.name }, canvas);
+      const pe = { cell, canvas, geom: null, alt: '' };
       if (p.click) this.bindPointer(i, canvas, p.click);
-      if (p.flags.includes('pointer')) this.bindModulePointer(i, canvas);
-      return { cell, canvas, geom: null };
+      if (p.flags.includes('pointer')) this.bindModulePointer(i, canvas, pe);
+      return pe;
     });
     this.panelsEl.append(...this.panelEls.map((p) => p.cell));
+    // The module's own buttons ("clear:Clear"), under the panels.
+    this.actionBtns = (m.actions || []).map(([key, label], k) => {
+      const b = el('button', { type: 'button', class: 'btn btn-small', 'data-action': key, text: label });
+      b.addEventListener('click', () => this.pressAction(k));
+      return b;
+    });
+    const actions = this.actionBtns.length ? el('div', { class: 'widget-actions', role: 'group', 'aria-label': 'Input' }, ...this.actionBtns) : null;
 
     // Player: buttons, speed, step readout, timeline.
-    this.playBtn = el('button', { type: 'button', class: 'btn btn-play', text: 'Play' });
-    this.stepBtn = el('button', { type: 'button', class: 'btn', text: 'Step', title: 'Take one training step (→)' });
-    this.resetBtn = el('button', { type: 'button', class: 'btn', text: 'Reset', title: 'Start again from step 0 with the same settings and seed' });
+    this.playBtn = el('button', { type: 'button', class: 'btn btn-play', text: 'Play', title: 'Play or pause (K or Space)' });
+    this.stepBtn = el('button', { type: 'button', class: 'btn', text: 'Step', title: 'Take one training step (.)' });
+    this.resetBtn = el('button', { type: 'button', class: 'btn', text: 'Reset', title: 'Start again from step 0 with the same settings and seed (R)' });
     this.speedSel = el('select', { name: '_speed', id: `${base}-speed` });
     for (const [k, s] of SPEEDS.entries()) {
       const per = m.speed * s;
@@ -82,15 +101,21 @@ export class Widget {
     this.stepOut = el('span', { class: 'widget-step', 'data-role': 'step', 'aria-live': 'off', text: 'Step 0' });
     this.timeSlider = el('input', { type: 'range', name: '_t', min: 0, max: 0, step: 1, value: 0, class: 'widget-timeline',
       'aria-label': 'Timeline: drag back to see earlier steps' });
+    const help = buildHelp(this, el, base, this.shortcutLines());
+    this.helpBtn = help.button;
+    this.helpEl = help.pop;
+    this.setHelpLines = help.setLines;
     const player = el('div', { class: 'widget-player', role: 'group', 'aria-label': 'Player' },
       this.playBtn, this.stepBtn, this.resetBtn,
       el('label', { class: 'widget-speed', for: `${base}-speed` }, el('span', { text: 'Speed' }), this.speedSel),
       this.stepOut, this.timeSlider);
 
-    this.statusText = el('span', { class: 'widget-status-text', text: 'Loading the engine…' });
-    this.readouts = el('span', { class: 'widget-readouts' });
-    const status = el('p', { class: 'widget-status', role: 'status', 'aria-live': 'polite' }, this.statusText, this.readouts);
-    this.noticeEl = el('p', { class: 'widget-notice', hidden: true });
+    // The status text is the live region (it changes with the run's state: started, paused,
+    // converged, diverged); the readouts change every frame and are not announced.
+    this.statusText = el('span', { class: 'widget-status-text', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', text: 'Loading the engine…' });
+    this.readouts = el('span', { class: 'widget-readouts', 'aria-live': 'off' });
+    const status = el('p', { class: 'widget-status' }, this.statusText, this.readouts);
+    this.noticeEl = el('p', { class: 'widget-notice', role: 'status', 'aria-live': 'polite', hidden: true });
 
     // Controls for the parameters the chapter shows, then the seed.
     this.controls = this.params.map((p, i) => (p.show === false ? null : this.buildControl(p, i, base)));
@@ -108,9 +133,65 @@ export class Widget {
       this.seedInput, this.seedBtn);
     if (!random) this.seedInput.disabled = this.seedBtn.disabled = true;
     grid.append(seedRow);
+    // Defaults (the chapter's settings back) and the link to this run.
+    this.defaultsBtn = el('button', { type: 'button', class: 'btn btn-small', text: 'Defaults',
+      title: 'Put back the settings and seed this chapter started with (Reset keeps your settings)' });
+    this.copyBtn = el('button', { type: 'button', class: 'btn btn-small', text: 'Copy link to this run',
+      title: 'Copy a link that reopens this widget with these settings, this seed, this step and your input' });
+    this.copyOut = el('span', { class: 'widget-copied', 'aria-live': 'polite' });
+    grid.append(el('div', { class: 'control control-links' }, this.defaultsBtn, this.copyBtn, this.helpBtn, this.copyOut));
+    this.refreshApplies();
 
-    body.append(this.panelsEl, player, status, this.noticeEl, grid);
+    body.append(...[this.panelsEl, actions, player, status, this.noticeEl, grid, this.helpEl].filter(Boolean));
     this.bindEvents();
+  }
+
+  // What the help popover lists: the widget's shortcuts, then what its panels and sliders take.
+  shortcutLines(hidden = []) {
+    const lines = SHORTCUTS.slice();
+    this.manifest.panels.forEach((p, i) => {
+      if (hidden[i]) return;
+      const name = p.title || p.name;
+      if (p.click) lines.push(['arrow keys', `on “${name}”: move the starting point (with Shift: in larger steps)`]);
+      if (p.flags.includes('pointer')) {
+        lines.push(['arrow keys', `on “${name}”: move the cursor`]);
+        lines.push(['Space or Enter', `on “${name}”: press at the cursor`]);
+        lines.push(['Shift + arrow keys', `on “${name}”: press and drag (draw)`]);
+      }
+    });
+    lines.push(['arrow keys, Home, End', 'on the timeline: go back and forth through the run']);
+    lines.push(['Tab', 'move between the controls; arrow keys change a slider']);
+    return lines;
+  }
+
+  toggleHelp() { if (this.helpOpen) this.closeHelp(true); else this.openHelp(); }
+
+  openHelp() {
+    this.helpOpen = true;
+    this.helpReturn = document.activeElement;
+    this.helpEl.hidden = false;
+    this.helpBtn.setAttribute('aria-expanded', 'true');
+    this.helpEl.focus(); // scrolls it into view when it opened below the fold
+  }
+
+  closeHelp(refocus) {
+    if (!this.helpOpen) return;
+    this.helpOpen = false;
+    this.helpEl.hidden = true;
+    this.helpBtn.setAttribute('aria-expanded', 'false');
+    if (refocus) {
+      const back = this.helpReturn && this.fig.contains(this.helpReturn) && this.helpReturn !== this.helpEl ? this.helpReturn : this.helpBtn;
+      back.focus();
+    }
+  }
+
+  // Show only the controls whose condition holds (re-run on every change of a parameter).
+  refreshApplies() {
+    for (const c of this.controls) {
+      if (!c) continue;
+      const hide = !applies(this.params, this.values, c.i);
+      if (c.row.hidden !== hide) c.row.hidden = hide;
+    }
   }
 
   buildControl(p, i, base) {
@@ -125,29 +206,39 @@ export class Widget {
       input = el('input', { type: 'checkbox', name: p.name, id, 'aria-describedby': `${id}-help` });
     } else if (p.log) {
       // A log-scale slider cannot hold the value itself; it moves a number box that does.
-      range = el('input', { type: 'range', min: 0, max: 1000, step: 1, 'aria-label': `${p.label} (logarithmic slider)` });
+      range = el('input', { type: 'range', min: 0, max: 1000, step: 1, 'aria-label': `${p.label} (logarithmic slider)`,
+        'aria-describedby': `${id}-help` });
       input = el('input', { type: 'number', name: p.name, id, min: p.min, max: p.max, step: 'any', inputmode: 'decimal',
         'aria-describedby': `${id}-help` });
     } else {
       input = el('input', { type: 'range', name: p.name, id, min: p.min, max: p.max,
         step: p.step > 0 ? p.step : p.kind === 'int' ? 1 : 'any', 'aria-describedby': `${id}-help` });
-      out = el('output', { for: id });
+      // A readout beside its slider: the slider itself announces its value, so this is not live.
+      out = el('output', { for: id, 'aria-live': 'off' });
     }
     const row = el('div', { class: `control control-${p.kind}${p.log ? ' control-log' : ''}` }, label, range, input, out, help);
     const c = { p, i, row, input, range, out };
 
-    const commit = (raw, final) => {
-      const v = Number.isFinite(raw) ? this.setParam(i, raw) : NaN;
-      if (!Number.isFinite(v)) {
-        this.notify([`“${p.label}” needs a number from ${formatValue(p.min)} to ${formatValue(p.max)}; it was left at ${formatValue(this.values[i])}.`]);
+    // Every notice about this value is replaced (or dropped) by what the latest change says.
+    const key = `p:${p.name}`;
+    const range_ = `from ${formatValue(p.min)} to ${formatValue(p.max)}`;
+    const commit = (raw, final, typed = false) => {
+      if (!Number.isFinite(raw)) {
+        this.note(key, `“${p.label}” needs a number ${range_}; it was left at ${formatValue(this.values[i])}.`);
+        this.showControl(c, true);
+        return;
       }
-      this.showControl(c, final || !Number.isFinite(v));
+      const v = this.setParam(i, raw);
+      if (typed && (raw < p.min || raw > p.max)) {
+        this.note(key, `“${p.label}” goes ${range_}: ${formatValue(raw)} was clamped to ${formatValue(v)}.`);
+      }
+      this.showControl(c, final);
     };
     if (p.kind === 'choice') input.addEventListener('change', () => commit(p.choices.findIndex(([k]) => k === input.value), true));
     else if (p.kind === 'bool') input.addEventListener('change', () => commit(input.checked ? 1 : 0, true));
     else if (range) {
       range.addEventListener('input', () => commit(logValue(p, Number(range.value)), false));
-      input.addEventListener('change', () => commit(parseNumber(input.value), true));
+      input.addEventListener('change', () => commit(parseNumber(input.value), true, true));
     } else {
       input.addEventListener('input', () => commit(Number(input.value), false));
       input.addEventListener('change', () => commit(Number(input.value), true));
@@ -163,6 +254,8 @@ export class Widget {
     else if (p.kind === 'bool') input.checked = v !== 0;
     else if (range) {
       range.value = String(logPosition(p, v));
+      // The slider's position is 0 to 1000; what a screen reader must say is the value.
+      range.setAttribute('aria-valuetext', `${p.label} ${formatValue(v)}`);
       if (full || document.activeElement !== input) input.value = formatValue(v);
     } else {
       input.value = String(v);
@@ -176,13 +269,15 @@ export class Widget {
     const axes = p.flags.includes('noaxes') ? '' : `: ${p.xlabel || 'x'} against ${p.ylabel || 'y'}`;
     return `${p.title || p.name}${axes}${kinds.length ? `, showing ${kinds.join(', ')}` : ''}` +
       (p.click ? '. Click or drag to choose the starting point; arrow keys move it.' : '') +
-      (p.flags.includes('pointer') ? '. Press, drag or draw here with a mouse, pen or finger.' : '');
+      (p.flags.includes('pointer') ? '. Press, drag or draw here with a mouse, pen or finger; or with the keyboard: arrow keys move a cursor, Space presses, Shift with an arrow drags.' : '');
   }
 
   bindEvents() {
     this.playBtn.addEventListener('click', () => this.toggle());
     this.stepBtn.addEventListener('click', () => this.stepOnce());
-    this.resetBtn.addEventListener('click', () => { this.restart(false); this.saveHash(); });
+    this.resetBtn.addEventListener('click', () => this.resetRun());
+    this.defaultsBtn.addEventListener('click', () => this.restoreDefaults());
+    this.copyBtn.addEventListener('click', () => this.copyLink());
     this.speedSel.addEventListener('change', () => {
       const k = parseInt(this.speedSel.value, 10);
       this.speedIndex = k >= 0 && k < SPEEDS.length ? k : SPEEDS.indexOf(1);
@@ -192,30 +287,64 @@ export class Widget {
     this.seedInput.addEventListener('change', () => {
       const r = decodeSeed(this.seedInput.value);
       if (r.refused) {
-        this.notify([`The seed must be a whole number from 0 to ${SEED_MAX}; it was left at ${this.seed}.`]);
+        this.note('seed', `The seed must be a whole number from 0 to ${SEED_MAX}; it was left at ${this.seed}.`);
         this.seedInput.value = String(this.seed);
         return;
       }
+      this.note('seed', r.clamped ? `The seed goes from 0 to ${SEED_MAX}; it was set to ${r.value}.` : null);
       this.seed = r.value;
       this.seedInput.value = String(r.value);
       this.restart(this.running);
       this.saveHash();
     });
     this.seedBtn.addEventListener('click', () => {
+      this.note('seed', null);
       this.seed = Math.floor(Math.random() * 1e6);
       this.seedInput.value = String(this.seed);
       this.restart(this.running);
       this.saveHash();
     });
-    // Keys for the whole widget when focus is on a canvas or a button: space plays or pauses,
-    // the right arrow steps, r resets.
-    this.fig.addEventListener('keydown', (e) => {
-      const t = e.target;
-      if (e.altKey || e.ctrlKey || e.metaKey || !(t instanceof HTMLCanvasElement)) return;
-      if (e.key === ' ' || e.key === 'k') { this.toggle(); e.preventDefault(); }
-      else if (e.key === '.' ) { this.stepOnce(); e.preventDefault(); }
-      else if (e.key === 'r') { this.restart(false); this.saveHash(); e.preventDefault(); }
-    });
+    // Keys for the whole widget wherever focus is in it (keys.js).
+    bindShortcuts(this);
+  }
+
+  resetRun() {
+    this.fromLink = false;
+    this.restart(false);
+    this.saveHash();
+  }
+
+  // The chapter's settings and seed back (the reader's input stays, as after Reset).
+  restoreDefaults() {
+    this.values = this.params.map((p, i) => (this.inst ? this.inst.set(i, p.def) : p.def));
+    this.seed = DEFAULT_SEED;
+    this.seedInput.value = String(this.seed);
+    for (const c of this.controls) if (c) this.showControl(c);
+    this.refreshApplies();
+    this.notes.clear();
+    this.renderNotes();
+    this.fromLink = false;
+    this.restart(this.running);
+    this.saveHash();
+  }
+
+  // A module's action button: the module may restart the run (1), as a restart of ours would.
+  pressAction(k) {
+    if (!this.inst) return;
+    if (inputAction(this.inst, k) === 1) this.restart(this.running);
+    this.dirty = true;
+    this.rt.wake();
+    this.saveHashSoon();
+  }
+
+  async copyLink() {
+    const url = linkTo(this.id, this.linkPairs(true));
+    if (!this.running) this.saveHash();
+    const ok = await copyText(url);
+    this.copyBtn.dataset.href = url;
+    this.copyOut.textContent = ok ? 'Link copied.' : `Your browser refused to copy; the link is ${url}`;
+    clearTimeout(this.copyTimer);
+    this.copyTimer = setTimeout(() => { this.copyOut.textContent = ''; }, ok ? 4000 : 30000);
   }
 
   // Pointer input in data coordinates: a click or drag sets the two parameters the panel names.
@@ -267,18 +396,25 @@ export class Widget {
 
   // Pointer input the module itself takes (a digit drawn, a point probed): presses, drags and
   // releases in data coordinates, passed straight through; training is not reset.
-  bindModulePointer(i, canvas) {
+  // The module says (1) when the input changed what training sees: the run restarted.
+  bindModulePointer(i, canvas, pe) {
     canvas.classList.add('drawable');
     let down = false;
+    const pass = (kind, x, y) => {
+      if (!this.inst) return;
+      if (inputPointer(this.inst, i, kind, x, y) === 1) this.restart(this.running);
+      this.dirty = true;
+      this.rt.wake();
+      if (kind === 2) this.saveHashSoon(); // the input is part of the link
+    };
     const send = (e, kind) => {
-      const g = this.panelEls[i].geom;
+      const g = pe.geom;
       if (!g || !this.inst) return;
       const r = canvas.getBoundingClientRect();
       const [x, y] = g.toData(e.clientX - r.left, e.clientY - r.top);
-      this.inst.pointer(i, kind, x, y);
-      this.dirty = true;
-      this.rt.wake();
+      pass(kind, x, y);
     };
+    bindKeyboardPointer(pe.cell, canvas, () => pe.geom, pass);
     canvas.addEventListener('pointerdown', (e) => {
       if (e.button !== 0) return;
       down = true;
@@ -304,58 +440,129 @@ export class Widget {
 
   // Store parameter i (clamped by the engine when it is loaded, by the same rule here before);
   // restart the run unless told not to. Returns the stored value.
+  // A parameter that does not apply now (its "when" does not hold) cannot matter to the run:
+  // storing it never restarts. A change may show or hide other controls.
   setParam(i, raw, restart = true) {
     const p = this.params[i];
+    const mattered = applies(this.params, this.values, i);
     const v = this.inst ? this.inst.set(i, raw) : clampParam(p, raw);
     const changed = v !== this.values[i];
     this.values[i] = v;
-    if (changed && restart) {
+    if (changed) {
+      this.note(`p:${p.name}`, null); // what was said about the old value is out of date
+      this.refreshApplies();
+    }
+    if (changed && restart && mattered) {
+      this.fromLink = false;
       this.restart(this.running);
       this.saveHashSoon();
     }
     return v;
   }
 
-  // Read this widget's settings from a hash; `restart`: apply them to a loaded run now.
-  applyHash(hash, restart) {
-    const st = readWidgetState(hash, this.id, this.params);
+  // Read this widget's state from the address when the page opens. A link that speaks of this
+  // widget loads its module now (not when the reader scrolls near) and, unless the link names a
+  // heading, the first such widget scrolls into view.
+  applyLocation() {
+    migrate();
+    const st = readWidgetState(currentQuery(), this.id, this.params);
+    this.applyState(st, false);
+    if (!st.any) return;
+    if (!namesHeading() && claimScroll()) {
+      this.scrollWanted = true;
+      requestAnimationFrame(() => this.scrollHere());
+    }
+    this.load();
+  }
+
+  scrollHere() {
+    this.fig.scrollIntoView({ block: 'start' });
+    this.scrolledAt = window.scrollY;
+  }
+
+  // Apply a state read from a link (st from readWidgetState); `restart`: to a loaded run now.
+  applyState(st, restart) {
     this.values = this.params.map((p) => p.def);
     for (const [i, v] of Object.entries(st.params)) this.values[i] = v;
     this.seed = st.seed ?? DEFAULT_SEED;
     this.seedInput.value = String(this.seed);
     this.pendingT = st.t ?? 0;
+    this.pendingInput = st.input ?? '';
+    this.fromLink = st.any;
     for (const c of this.controls) if (c) this.showControl(c);
-    this.notify(st.notices);
+    this.refreshApplies();
+    this.notes.clear();
+    st.notes.forEach((n, k) => this.notes.set(n.key === 'link' ? `link:${k}` : n.key, n.text));
+    this.renderNotes();
     if (restart && this.inst) this.start();
   }
 
-  // Does `hash` carry settings for this widget other than the ones it shows now?
-  hashDiffers(hash) {
-    if (!parseHash(hash).some(([id]) => id === this.id)) return false;
-    const t = this.running || !this.inst ? 0 : this.inst.steps;
-    return writeWidgetState(hash, this.id, statePairs(this.params, this.values, this.seed, DEFAULT_SEED, t)) !== hash;
+  // Called by the runtime on hashchange: an old-style link followed within the page moves its
+  // pairs to the query; this widget takes them if they speak of it. A heading's anchor moves
+  // nothing, so every run is left alone.
+  hashDiffers() {
+    return migrate().some(([id]) => id === this.id);
   }
 
+  applyHash(hash, restart) {
+    this.applyState(readWidgetState(currentQuery(), this.id, this.params), restart);
+  }
+
+  // A notice about one thing (key): replaced by the next about it, dropped with null.
+  note(key, text) {
+    if (text) this.notes.set(key, text);
+    else if (!this.notes.delete(key)) return;
+    this.renderNotes();
+  }
+
+  // Notices not about one value (a whole list, as older code passes them): each kept once, all
+  // replaced by the next list.
   notify(lines) {
-    this.notices = lines.slice(0, 3);
-    if (lines.length > 3) this.notices.push(`…and ${lines.length - 3} more settings in the link were not usable.`);
-    this.noticeEl.textContent = this.notices.join(' ');
-    this.noticeEl.hidden = this.notices.length === 0;
+    for (const k of [...this.notes.keys()]) if (k.startsWith('msg:')) this.notes.delete(k);
+    const have = new Set(this.notes.values());
+    lines.forEach((text, k) => { if (text && !have.has(text)) this.notes.set(`msg:${k}`, text); });
+    this.renderNotes();
   }
 
-  // The URL mirrors the state: written on every settled change, never every frame.
+  renderNotes() {
+    const all = [...this.notes.values()];
+    this.notices = all.slice(0, 3);
+    if (all.length > 3) this.notices.push(`…and ${all.length - 3} more settings in the link were not usable.`);
+    const text = this.notices.join(' ');
+    if (this.noticeEl.textContent !== text) this.noticeEl.textContent = text;
+    this.noticeEl.hidden = !text;
+  }
+
+  // The pairs that reproduce this run. During a replay the step is the replay's target, never a
+  // step it is passing through; while playing, the address leaves the step out (it would be
+  // stale in a moment) but a copied link takes the step on screen.
+  linkPairs(copy) {
+    let t;
+    if (!this.inst) t = this.pendingT || 0;
+    else if (this.replayTo >= 0) t = this.replayTo;
+    else t = this.running && !copy ? 0 : this.inst.steps;
+    const input = this.inst ? inputGet(this.inst) : this.pendingInput;
+    return statePairs(this.params, this.values, this.seed, DEFAULT_SEED, t, input);
+  }
+
+  // The address mirrors the state: written on every settled change, never every frame.
   saveHash() {
     clearTimeout(this.hashTimer);
     this.hashTimer = 0;
-    const t = this.running || !this.inst ? 0 : this.inst.steps;
-    const next = writeWidgetState(location.hash, this.id, statePairs(this.params, this.values, this.seed, DEFAULT_SEED, t));
-    if (next !== location.hash && !(next === '' && location.hash === '#')) {
-      history.replaceState(history.state, '', next || location.pathname + location.search);
-    }
+    writeAddress(this.id, this.linkPairs(false));
   }
 
   saveHashSoon() {
     if (!this.hashTimer) this.hashTimer = setTimeout(() => this.saveHash(), 120);
+  }
+
+  // A replay (from a link, or the timeline) reached its step.
+  replayDone() {
+    this.saveHash();
+    if (this.fromLink && this.linkTarget === this.inst.steps && !this.running && !this.inst.final) {
+      this.setStatus('paused', `Paused at step ${this.inst.steps.toLocaleString('en-US')} (from the link).`);
+    }
+    this.linkTarget = -1;
   }
 
   // ---- the engine ----
@@ -378,6 +585,9 @@ export class Widget {
         this.inst = await openRun(this.manifest, (ev, info) => this.onRun(ev, info));
         this.fig.mlmRun = this.inst; // for tests and measurements: replays, restores, timeline
         this.start();
+        // The page may have grown above the widget while the module loaded (fonts, math): land
+        // on it again, unless the reader has scrolled meanwhile.
+        if (this.scrollWanted && Math.abs(window.scrollY - this.scrolledAt) < 2) this.scrollHere();
       } catch (e) {
         this.fail(`This widget could not start: ${e && e.message ? e.message : e}`);
       }
@@ -416,7 +626,9 @@ export class Widget {
       this.saveHash();
     } else if (ev === 'arrived') {
       if (!inst.running && inst.status === 'running' && !inst.final && this.status !== 'paused') this.setStatus('paused');
-      this.saveHash();
+      this.replayDone();
+    } else if (ev === 'refused') {
+      this.note('in', 'The link\'s input (a drawing or a point) could not be read, so it was ignored.');
     } else if (ev === 'failed') {
       this.setStatus('diverged', `This run cannot start: ${inst.reason}`);
     } else if (ev === 'restarted') {
@@ -430,17 +642,39 @@ export class Widget {
   start() {
     this.params.forEach((p, i) => { this.values[i] = this.inst.set(i, this.values[i]); });
     for (const c of this.controls) if (c) this.showControl(c);
+    this.refreshApplies();
     this.restart(false);
+    this.takeLinkInput();
     let t = this.pendingT;
     this.pendingT = 0;
-    if (t <= 0 || this.inst.status !== 'running') return;
-    const cap = linkCap(this.manifest);
-    if (t > cap) {
+    this.linkTarget = -1;
+    if (this.inst.status !== 'running') return; // the run could not start: restart said why
+    if (t > 0) {
+      const cap = linkCap(this.manifest);
       const n = (x) => x.toLocaleString('en-US');
-      this.notify([...this.notices, `The link asked for step ${n(t)}; this widget replays at most ${n(cap)} steps from a link (about two seconds of computing), so it stopped there.`]);
-      t = cap;
+      if (t > cap) {
+        this.note('t', `The link asked for step ${n(t)}; this widget replays at most ${n(cap)} steps from a link (about two seconds of computing), so it stopped there.`);
+        t = cap;
+      }
+      this.linkTarget = this.fromLink ? t : -1;
+      this.setStatus('paused', `Going to step ${n(t)} (from the link)…`);
+      this.inst.seek(t, true);
+    } else if (this.fromLink) {
+      this.setStatus('paused', 'Paused at step 0 (from the link): press Play, or Step to take one update.');
     }
-    this.inst.seek(t, true);
+  }
+
+  // The reader's input a link carries, read into the fresh run (mlm_reset keeps it from then on);
+  // a malformed one is refused with a notice and the rest of the link still applies.
+  takeLinkInput() {
+    const text = this.pendingInput;
+    this.pendingInput = '';
+    if (!text) return;
+    if (this.manifest.input !== true || !hasInput(this.inst)) {
+      this.note('in', 'The link carries an input (a drawing or a point), which this widget does not take, so it was ignored.');
+    } else if (!inputSet(this.inst, text)) {
+      this.note('in', 'The link\'s input (a drawing or a point) could not be read, so it was ignored.');
+    }
   }
 
   restart(keepRunning) {
@@ -514,15 +748,6 @@ export class Widget {
     }));
   }
 
-  // The renderer may ask for a taller canvas (an `equal` panel on a phone keeps its shape at full
-  // width): granted to a panel alone on its row, as a minimum over the stylesheet's height, and
-  // the resize that follows redraws it. No request gives the height back to the stylesheet.
-  fitHeight(pe, geom) {
-    const alone = pe.cell.offsetWidth >= this.panelsEl.clientWidth - 1;
-    const want = geom.height > 0 && alone ? `${geom.height}px` : '';
-    if (pe.canvas.style.minHeight !== want) pe.canvas.style.minHeight = want;
-  }
-
   // ---- status and drawing ----
 
   setStatus(status, text) {
@@ -562,7 +787,6 @@ export class Widget {
       this.manifest.views.forEach((v, k) => { if (v.panel === i) views.push({ decl: v, st: inst.views[k] }); });
       pe.geom = drawPanel(ctx, W, H, decl, pst, views, theme, this.caches[i]);
       this.showLegend(pe, pe.geom.legend);
-      this.fitHeight(pe, pe.geom);
     });
     // Readouts for the status line: views declared with no panel.
     const parts = [];
@@ -582,6 +806,39 @@ export class Widget {
     this.timeSlider.max = String(this.maxStep);
     if (document.activeElement !== this.timeSlider) this.timeSlider.value = String(s);
     this.timeSlider.setAttribute('aria-valuetext', stepText);
+    this.describeNow(text);
+    // The help lists the panels on show.
+    const shown = inst.panels.map((p) => (p.hidden ? 1 : 0)).join('');
+    if (shown !== this.helpPanels) {
+      this.helpPanels = shown;
+      this.setHelpLines(this.shortcutLines(inst.panels.map((p) => p.hidden)));
+    }
     this.dirty = false;
+  }
+
+  // Each canvas' text alternative: what the panel is, then what the run shows now (status, step,
+  // the panel's own readouts, the widget's). Rewritten when the state changes or, while playing,
+  // every few seconds: never every frame.
+  describeNow(readouts) {
+    const inst = this.inst;
+    const key = `${this.status}|${this.statusText.textContent}`;
+    const now = performance.now();
+    if (key === this.altKey && now - this.altAt < ALT_EVERY_MS && (this.running || this.replayTo >= 0)) return;
+    if (key === this.altKey && !this.running && this.replayTo < 0 && this.altStep === inst.steps) return;
+    this.altKey = key;
+    this.altAt = now;
+    this.altStep = inst.steps;
+    const state = `${this.statusText.textContent} Step ${inst.steps.toLocaleString('en-US')}.`;
+    this.panelEls.forEach((pe, i) => {
+      const own = [];
+      this.manifest.views.forEach((v, k) => {
+        if (v.panel !== i || inst.views[k].hidden) return;
+        if (v.kind === 'scalar') own.push(`${v.label} ${formatReadout(inst.views[k].value, v.flags.includes('int'))}`);
+        else if (v.kind === 'text' && inst.views[k].text) own.push(inst.views[k].text);
+      });
+      const parts = [this.describePanel(i), state, own.join('; '), readouts].filter(Boolean);
+      const alt = parts.join(' ').replace(/\s+/g, ' ').slice(0, 600);
+      if (pe.alt !== alt) { pe.alt = alt; pe.canvas.setAttribute('aria-label', alt); }
+    });
   }
 }

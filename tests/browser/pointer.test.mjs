@@ -55,11 +55,11 @@ describe('pointer input', () => {
               if (!(await canvas.isVisible())) return;
               const [nx, ny] = p.click.split(',');
               const before = (await w.controls()).filter((c) => c.name === nx || c.name === ny).map((c) => c.value).join();
-              const hash0 = await page.evaluate(() => location.hash);
+              const hash0 = await page.evaluate(() => location.search + location.hash);
               await stroke(page, canvas, 0.3, 0.35, 0.32, 0.37);
               await settle(300);
               const after = (await w.controls()).filter((c) => c.name === nx || c.name === ny).map((c) => c.value).join();
-              const hash1 = await page.evaluate(() => location.hash);
+              const hash1 = await page.evaluate(() => location.search + location.hash);
               assert.ok(after !== before || hash1 !== hash0, `a click did not move ${p.click}`);
               assert.ok(hash1.includes(`${w.id}.${nx}=`) || hash1.includes(`${w.id}.${ny}=`), `the URL does not record the click (${hash1})`);
               await w.ensurePaused();

@@ -122,13 +122,13 @@ async function exercise(t, page, w) {
       await w.until('a step', () => w.step(), (v) => v > 0);
     }
     const px = await w.pixels();
-    const hash = await page.evaluate(() => location.hash);
+    const hash = await page.evaluate(() => location.search + location.hash);
     const what = await w.changeControl(c);
     await w.until(`the step count to reset after ${what}`, () => w.step(), (v) => v === 0);
     await settle(300);
     const px2 = await w.pixels();
-    const hash2 = await page.evaluate(() => location.hash);
+    const hash2 = await page.evaluate(() => location.search + location.hash);
     assert.ok(!sameSigs(px, px2) || hash !== hash2, `${what} changed neither the drawing nor the URL`);
-    assert.ok(hash2.includes(`${w.id}.${c.name}=`), `${what}: the URL hash does not record it (${hash2})`);
+    assert.ok(hash2.includes(`${w.id}.${c.name}=`), `${what}: the URL does not record it (${hash2})`);
   });
 }

@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  SEED_MAX, T_MAX, clampParam, decodeParam, formatReadout, formatValue, logPosition, logValue, parseHash,
-  parseNumber, readWidgetState, statePairs, writeWidgetState,
+  INPUT_MAX, SEED_MAX, T_MAX, applies, clampParam, decodeInput, decodeParam, formatReadout, formatValue, logPosition,
+  logValue, migrateLocation, parseHash, parseNumber, readWidgetState, statePairs, writeWidgetState,
 } from '../../web/state.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -103,6 +103,81 @@ test('a state written to the hash reads back exactly, other widgets untouched', 
   // Defaults are not written; writing again replaces, never duplicates.
   const h2 = writeWidgetState(h1, 'w', statePairs(P, P.map((p) => p.def), 1, 1, 0));
   assert.equal(h2, '#other.lr=0.5&section-2');
+});
+
+// ---- the query-string design (SPEC §2): state in ?id.name=v, headings alone in the hash ----
+
+test('state is written to the query string and reads back from it, headings untouched', () => {
+  const values = [0.0123, -1.7, 120, 2, 0];
+  const q = writeWidgetState('?other.lr=0.5', 'w', statePairs(P, values, 42, 1, 17, 'AbC-_.~9'));
+  assert.ok(q.startsWith('?other.lr=0.5&w.'), q);
+  const st = readWidgetState(q, 'w', P);
+  assert.deepEqual(Object.values(st.params), values.filter((v, i) => v !== P[i].def));
+  assert.equal(st.seed, 42);
+  assert.equal(st.t, 17);
+  assert.equal(st.input, 'AbC-_.~9');
+  assert.ok(st.any);
+  assert.equal(readWidgetState(q, 'nobody', P).any, false);
+  // An empty query reads as no state; writing defaults over the only widget leaves nothing.
+  assert.equal(writeWidgetState('', 'w', []), '');
+  assert.equal(writeWidgetState('?w.n=3', 'w', []), '');
+  // Unrelated query parameters (no "id." key) survive.
+  assert.equal(writeWidgetState('?utm=1&w.n=3', 'w', [['n', '4']]), '?utm=1&w.n=4');
+});
+
+test('old links: pairs in the hash move to the query, a heading stays in the hash', () => {
+  assert.deepEqual(migrateLocation('', '#main.lr=0.3&main.t=40'), { search: '?main.lr=0.3&main.t=40', hash: '', moved: true });
+  // A heading alone is not state.
+  assert.deepEqual(migrateLocation('?main.lr=0.3', '#the-gradient'), { search: '?main.lr=0.3', hash: '#the-gradient', moved: false });
+  // Mixed: the pairs move, the heading stays; a key in both takes the hash's (newer) value.
+  assert.deepEqual(migrateLocation('?main.lr=0.1&b.n=2', '#main.lr=0.3&sec-2'),
+    { search: '?b.n=2&main.lr=0.3', hash: '#sec-2', moved: true });
+  assert.deepEqual(migrateLocation('', ''), { search: '', hash: '', moved: false });
+  // What moved reads exactly as the old hash did.
+  const old = '#w.lr=0.02&w.seed=9&w.t=12';
+  assert.deepEqual(readWidgetState(migrateLocation('', old).search, 'w', P).params, readWidgetState(old, 'w', P).params);
+  assert.equal(readWidgetState(migrateLocation('', old).search, 'w', P).t, 12);
+});
+
+test('the reader\'s input: its alphabet and length, refused with a notice that does not echo it', () => {
+  assert.equal(decodeInput('a-Z_0.9~').value, 'a-Z_0.9~');
+  for (const bad of ['', 'a b', '<b>', 'a/b', 'é', 'x'.repeat(INPUT_MAX + 1)]) assert.ok(decodeInput(bad).refused, bad);
+  assert.equal(decodeInput('x'.repeat(INPUT_MAX)).value.length, INPUT_MAX);
+  const st = readWidgetState('?w.in=%3Cimg%3E&w.n=9', 'w', P);
+  assert.equal(st.input, undefined);
+  assert.equal(st.params[2], 9, 'the rest of the link still applies');
+  assert.deepEqual(st.notes.map((n) => n.key), ['in']);
+  assert.ok(!st.notes[0].text.includes('<'), st.notes[0].text);
+});
+
+test('notes say what they are about, and name the value kept', () => {
+  const st = readWidgetState('?w.seed=1e99&w.x0=99&w.lr=abc&w.t=-1&w.zz=1', 'w', P);
+  assert.deepEqual(st.notes.map((n) => n.key), ['seed', 'p:x0', 'p:lr', 't', 'link']);
+  assert.match(st.notes[0].text, /clamped to 4294967295\b/);
+  assert.match(st.notes[1].text, /clamped to 4\b/);
+  assert.equal(st.seed, SEED_MAX);
+});
+
+test('conditional parameters: a control applies only while its condition holds', () => {
+  const Q = [
+    { name: 'opt', kind: 'choice', min: 0, max: 2, step: 1, def: 0, choices: [['sgd', 'SGD'], ['mom', 'Momentum'], ['adam', 'Adam']] },
+    { name: 'mu', kind: 'float', min: 0, max: 1, step: 0.01, def: 0.9, when: { on: 0, keys: [1] } },
+    { name: 'layers', kind: 'int', min: 0, max: 6, step: 1, def: 2 },
+    { name: 'n3', kind: 'int', min: 1, max: 8, step: 1, def: 4, when: { on: 2, min: 3 } },
+    { name: 'beta', kind: 'float', min: 0, max: 1, step: 0.1, def: 0.5, when: { on: 1, min: 0.5 } }, // depends on mu
+  ];
+  assert.equal(applies(Q, [0, 0.9, 2, 4, 0.5], 1), false);
+  assert.equal(applies(Q, [1, 0.9, 2, 4, 0.5], 1), true);
+  assert.equal(applies(Q, [1, 0.9, 2, 4, 0.5], 3), false);
+  assert.equal(applies(Q, [1, 0.9, 3, 4, 0.5], 3), true);
+  assert.equal(applies(Q, [1, 0.9, 6, 4, 0.5], 3), true);
+  // beta hangs on mu, which does not apply under SGD: beta does not either.
+  assert.equal(applies(Q, [0, 0.9, 2, 4, 0.5], 4), false);
+  assert.equal(applies(Q, [1, 0.9, 2, 4, 0.5], 4), true);
+  // A value that cannot matter is left out of the link.
+  const pairs = statePairs(Q, [2, 0.5, 2, 7, 0.1], 1, 1, 0);
+  assert.deepEqual(pairs, [['opt', 'adam']]);
+  assert.deepEqual(statePairs(Q, [1, 0.5, 3, 7, 0.5], 1, 1, 0), [['opt', 'mom'], ['mu', '0.5'], ['layers', '3'], ['n3', '7']]);
 });
 
 test('formatValue is the shortest text that reads back as the same number', () => {
