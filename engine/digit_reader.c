@@ -321,10 +321,10 @@ static void dr_draw_seven(dr_state *s) {
 //> pointer
 /* Pressing in the canvas starts a stroke, dragging extends it; pressing below the canvas, on
    "clear", wipes it. Nothing here trains: the probabilities are recomputed when drawn. */
-static void dr_pointer(mlm_instance *in, void *self, int panel, int kind, double x, double y) {
+static int dr_pointer(mlm_instance *in, void *self, int panel, int kind, double x, double y) {
     (void)in;
     dr_state *s = self;
-    if (panel != P_DRAW) return;
+    if (panel != P_DRAW) return 0;
     int inside = x >= 0 && x <= DR_F && y >= 0 && y <= DR_F;
     if (kind == MLM_POINTER_DOWN) {
         if (y < 0 && x >= 0 && x <= DR_F) dr_clear(s);
@@ -334,6 +334,7 @@ static void dr_pointer(mlm_instance *in, void *self, int panel, int kind, double
     } else if (kind == MLM_POINTER_UP) {
         s->drawing = 0;
     }
+    return 0;
 }
 //< pointer
 

@@ -657,12 +657,13 @@ static void pg_draw(mlm_instance *in, void *self) {
     pn->y0 = (float)(-ymax - 0.1), pn->y1 = (float)(ymax + 0.7); /* room above for the readout */
 }
 
-static void pg_pointer(mlm_instance *in, void *self, int panel, int kind, double x, double y) {
+static int pg_pointer(mlm_instance *in, void *self, int panel, int kind, double x, double y) {
     (void)in, (void)kind;
     pg_state *s = self;
-    if (panel != P_DATA) return;
+    if (panel != P_DATA) return 0;
     s->c->probe[0] = mlm_clamp(x, -PG_BOX, PG_BOX);
     s->c->probe[1] = mlm_clamp(y, -PG_BOX, PG_BOX);
+    return 0;
 }
 
 const mlm_module mlm_module_playground = {
