@@ -416,6 +416,24 @@ static void op_draw(mlm_instance *in, void *self) {
     in->views[V_LEADER].text = s->leader;
 }
 
+/* An optimizer's settings show only while it races. */
+#define OP_WHEN(name, key) {name, "on_" key "=1"}
+static const mlm_when op_when[] = {
+    OP_WHEN("lr_sgd", "sgd"),
+    OP_WHEN("lr_momentum", "momentum"), OP_WHEN("mu_momentum", "momentum"),
+    OP_WHEN("lr_nesterov", "nesterov"), OP_WHEN("mu_nesterov", "nesterov"),
+    OP_WHEN("lr_adagrad", "adagrad"),
+    OP_WHEN("lr_rmsprop", "rmsprop"), OP_WHEN("rho_rmsprop", "rmsprop"),
+    OP_WHEN("lr_adadelta", "adadelta"), OP_WHEN("rho_adadelta", "adadelta"),
+    OP_WHEN("eps_adadelta", "adadelta"),
+    OP_WHEN("lr_adam", "adam"), OP_WHEN("beta1_adam", "adam"), OP_WHEN("beta2_adam", "adam"),
+    OP_WHEN("wd_adam", "adam"),
+    OP_WHEN("lr_adamax", "adamax"), OP_WHEN("beta1_adamax", "adamax"), OP_WHEN("beta2_adamax", "adamax"),
+    OP_WHEN("lr_nadam", "nadam"), OP_WHEN("beta1_nadam", "nadam"), OP_WHEN("beta2_nadam", "nadam"),
+    OP_WHEN("lr_adamw", "adamw"), OP_WHEN("beta1_adamw", "adamw"), OP_WHEN("beta2_adamw", "adamw"),
+    OP_WHEN("wd_adamw", "adamw"),
+};
+
 const mlm_module mlm_module_optimizers = {
     .name = "optimizers",
     .title = "Momentum, Adam and friends",
@@ -434,4 +452,6 @@ const mlm_module mlm_module_optimizers = {
     .create = op_create,
     .step = op_step,
     .draw = op_draw,
+    .when = op_when,
+    .n_when = MLM_COUNT(op_when),
 };

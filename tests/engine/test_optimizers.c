@@ -307,8 +307,31 @@ static void test_defaults(void) {
     mlm_destroy(in);
 }
 
+/* An optimizer's own settings (every parameter named <something>_<its key>) show exactly while it
+   races; the shared ones (function, start, race length, the switches) always. */
+static void test_when(void) {
+    op_desc d;
+    mlm_desc_defaults(M, &d);
+    int conditional = 0;
+    for (int off = 0; off < OP_N; off++) {
+        for (int k = 0; k < OP_N; k++) d.cfg[k].on = k != off;
+        for (int i = 0; i < M->n_params; i++) {
+            const char *name = M->params[i].name, *us = strchr(name, '_');
+            int owner = -1;
+            for (int k = 0; k < OP_N && us; k++)
+                if (strcmp(us + 1, mlm_opt_key[k]) == 0) owner = k;
+            int is_switch = strncmp(name, "on_", 3) == 0;
+            int want = owner < 0 || is_switch || owner != off;
+            conditional += off == 0 && owner >= 0 && !is_switch;
+            CHECK(mlm_param_applies(M, &d, i) == want, "%s with %s off", name, mlm_opt_key[off]);
+        }
+    }
+    CHECK(conditional == 25, "%d per-optimizer settings", conditional);
+}
+
 int main(void) {
     CHECK(mlm_manifest_check(M) == NULL, "%s", mlm_manifest_check(M));
+    test_when();
     test_booth();
     test_same_rule();
     test_start_and_markers();
