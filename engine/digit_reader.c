@@ -183,12 +183,9 @@ _Static_assert(MLM_COUNT(dr_panels) == DR_N_PANELS, "one declaration per panel")
 
 #define DR_A16(n) (((size_t)(n) + 15u) & ~(size_t)15u)
 #define DR_P_MAX (DR_H_MAX * DR_I + DR_H_MAX + DR_O * DR_H_MAX + DR_O)
-/* mlp_bytes() of the largest network, 64-128-10 with batch 128, written out as a constant (the
-   test checks it): parameters, gradients, then a[0], da[0], z, a, dz, da of both layers, mask
-   and drop of the hidden one, and y. */
-#define DR_MLP_BYTES                                                                    \
-    (2 * DR_A16(sizeof(double) * DR_P_MAX) +                                            \
-     DR_A16(sizeof(double) * DR_BATCH_MAX * (2 * DR_I + 6 * DR_H_MAX + 5 * DR_O)))
+/* The largest network, 64-128-10, with the largest batch (at least the 100 rows of an
+   evaluation chunk: dr_create). */
+#define DR_MLP_BYTES MLP_BYTES_MAX(DR_I, DR_H_MAX, 1, DR_O, DR_BATCH_MAX > 100 ? DR_BATCH_MAX : 100)
 #define DR_STATE_BYTES                                                                  \
     (DR_A16(sizeof(dr_state)) + DR_A16(sizeof(int32_t) * DR_TRAIN) +                    \
      DR_A16(sizeof(double) * DR_BATCH_MAX * (DR_I + DR_O)) * 2 +                         \

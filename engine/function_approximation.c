@@ -139,7 +139,7 @@ _Static_assert(MLM_COUNT(fa_panels) == FA_N_PANELS, "one declaration per panel")
 #define FA_A16(n) (((size_t)(n) + 15u) & ~(size_t)15u)
 /* mlp_bytes is a function, so the network's share is a fixed allowance; the test checks that
    mlp_bytes({1, 32, 32, 1}, 4, FA_NMAX) fits in it. Adam's buffers: 3 P doubles, P <= 1153. */
-#define FA_MLP_BYTES (720 * 1024)
+#define FA_MLP_BYTES MLP_BYTES_MAX(1, FA_WMAX, 2, 1, FA_NMAX) /* 1-W-W-1, the whole set a batch */
 #define FA_P_MAX (FA_WMAX * 1 + FA_WMAX + FA_WMAX * FA_WMAX + FA_WMAX + FA_WMAX + 1)
 #define FA_STATE_BYTES                                                                         \
     (FA_A16(sizeof(fa_state)) + FA_A16(sizeof(float) * 2 * FA_HIST) + FA_MLP_BYTES +            \

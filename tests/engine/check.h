@@ -77,6 +77,15 @@ static inline long check_views_nonfinite(mlm_instance *in) {
     return bad;
 }
 
+/* Bytes the run itself took from the instance block with mlm_alloc: what state_bytes bounds (the
+   instance's header, description, views and panels come on top, sized by mlm_create). */
+static inline size_t check_state_used(const mlm_instance *in) {
+    mlm_instance *fresh = mlm_create(in->module);
+    size_t fixed = fresh ? fresh->used : 0;
+    mlm_destroy(fresh);
+    return in->used - fixed;
+}
+
 #define CHECK_DONE(name)                                                       \
     (printf("%s: %d passed, %d failed\n", name, check_passed, check_failed), \
      check_failed ? 1 : 0)

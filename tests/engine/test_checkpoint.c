@@ -101,7 +101,10 @@ static int configs, skipped;
 static void check_config(mlm_instance *in, const char *what) {
     const mlm_module *m = in->module;
     if (mlm_reset(in, 1) != 0) {
-        skipped++; /* these settings are refused with a reason (test_<module> checks it) */
+        /* these settings are refused with a reason (test_<module> checks it), never for want of
+           memory: state_bytes and const_bytes bound every valid description */
+        CHECK(!in->out_of_memory, "%s %s: %s", m->name, what, in->reason);
+        skipped++;
         return;
     }
     configs++;

@@ -191,7 +191,7 @@ static void check_sweep(void) {
     mlm_set(in, P_("depth"), 2);
     mlm_set(in, P_("points"), FA_NMAX);
     CHECK(mlm_reset(in, 1) == 0, "largest network: %s", in->reason);
-    CHECK(in->used <= M->state_bytes, "state bound %zu > %zu", in->used, M->state_bytes);
+    CHECK(check_state_used(in) <= M->state_bytes, "state bound %zu > %zu", check_state_used(in), M->state_bytes);
     CHECK(in->const_used <= M->const_bytes, "const bound");
     mlm_step(in, 50);
     CHECK(check_views_nonfinite(in) == 0, "largest network draws");

@@ -344,7 +344,7 @@ static void check_sweep(void) {
                 mlm_step(in, 300);
                 long bad = check_views_nonfinite(in);
                 CHECK(bad == 0, "scene %d %s=%g: %ld non-finite", scene, q->name, vals[k], bad);
-                CHECK(in->used <= M->state_bytes, "state bound");
+                CHECK(check_state_used(in) <= M->state_bytes, "state bound %zu > %zu", check_state_used(in), M->state_bytes);
             }
         }
     mlm_destroy(in);
