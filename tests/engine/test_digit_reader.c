@@ -371,7 +371,7 @@ static void check_divergence(void) {
     mlm_destroy(in);
 }
 
-static void check_sweep(void) {
+static void test_sweep(void) {
     mlm_instance *in = mlm_create(M);
     int runs = 0;
     for (int p = 0; p < M->n_params; p++) {
@@ -406,6 +406,6 @@ int main(void) {
     check_pointer();
     check_input();
     check_divergence();
-    check_sweep();
+    test_sweep();
     return CHECK_DONE("test_digit_reader");
 }

@@ -168,7 +168,7 @@ static void check_learning(void) {
     mlm_destroy(in);
 }
 
-static void check_sweep(void) {
+static void test_sweep(void) {
     mlm_instance *in = mlm_create(M);
     for (int p = 0; p < M->n_params; p++) {
         const mlm_param *q = &M->params[p];
@@ -206,6 +206,6 @@ int main(void) {
     check_contributions();
     check_gradient();
     check_learning();
-    check_sweep();
+    test_sweep();
     return CHECK_DONE("test_function_approximation");
 }

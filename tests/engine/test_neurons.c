@@ -327,7 +327,7 @@ static void check_learning(void) {
 }
 
 /* Every parameter at its min, max and default, in every scene: 300 steps, finite views. */
-static void check_sweep(void) {
+static void test_sweep(void) {
     mlm_instance *in = mlm_create(M);
     for (int scene = 0; scene < 3; scene++)
         for (int p = 0; p < M->n_params; p++) {
@@ -361,6 +361,6 @@ int main(void) {
     check_relu_sum();
     check_relu_gradient();
     check_learning();
-    check_sweep();
+    test_sweep();
     return CHECK_DONE("test_neurons");
 }
