@@ -99,7 +99,7 @@ static void check_gradient(void) {
                     for (int n = 0; n < s->N; n++) {
                         double out;
                         mlp_predict(&s->net, &s->x[n], &out);
-                        sum += 0.5 * (out - s->y[n]) * (out - s->y[n]);
+                        sum += (out - s->y[n]) * (out - s->y[n]); /* the MSE itself, not half */
                     }
                     L[k] = sum / s->N;
                 }
@@ -109,6 +109,14 @@ static void check_gradient(void) {
                 if (act == FA_RELU && fabs(g[p] - fd) > 1e-4) continue;
                 CHECK_REL(g[p], fd, 1e-6);
             }
+            /* and the loss shown is the MSE whose gradient this is */
+            double sum = 0;
+            for (int n = 0; n < s->N; n++) {
+                double out;
+                mlp_predict(&s->net, &s->x[n], &out);
+                sum += (out - s->y[n]) * (out - s->y[n]);
+            }
+            CHECK_REL(s->mse, sum / s->N, 1e-12);
             free(g);
             mlm_destroy(in);
         }
