@@ -860,10 +860,9 @@ static void bp_draw(mlm_instance *in, void *self) {
     in->views[V_LOSSNOW].value = (float)s->loss;
 }
 
-/* Memory: the state, two histories, and the network. BP_NET_BYTES bounds mlp_bytes of every
-   architecture with a batch of N (the test checks it against mlp_bytes of a 2-3-3-1 network,
-   which contains them all). */
-#define BP_NET_BYTES 4096
+/* Memory: the state, two histories, and the network: every architecture has 2 inputs, at most
+   2 hidden layers of at most 3 units and one output, with a batch of N. */
+#define BP_NET_BYTES MLP_BYTES_MAX(2, 3, 2, 1, BP_N)
 #define BP_A16(n) (((size_t)(n) + 15u) & ~(size_t)15u)
 
 const mlm_module mlm_module_backpropagation = {

@@ -16,6 +16,11 @@
  *   4. each 4 x 4 block of the bitmap becomes one pixel: the number of inked pixels, 0..16,
  *      divided by 16, exactly the dataset's rule.
  *
+ * The drawn digit is the reader's input: it lives in the state (checkpoints hold it), a restart
+ * keeps it, and a link carries its 8 x 8 grey levels, 5 bits a pixel in URL-safe base64: 54
+ * characters (dr_input_get). A digit read from a link has no strokes; the canvas shows its 8 x 8
+ * pixels enlarged, and the next stroke starts a new drawing. "Clear" is a button (an action).
+ *
  * Shapes (doubles unless said):
  *   N  images, 1797 = T training (DR_TRAIN) + S test (DR_TEST); E training images the training
  *      accuracy is measured on (DR_TRAIN_EVAL, the first E of the shuffled training set)
@@ -93,6 +98,8 @@ typedef struct {
     uint8_t starts[DR_POINTS]; /* (Q,) 1: this point begins a stroke */
     int32_t npts;
     int32_t drawing;           /* 1: the pointer is down in the canvas */
+    int32_t custom;            /* 1: the reader's digit (drawn, cleared or from a link), not the
+                                  seven drawn at create: an input to keep */
     float raw[DR_F * DR_F];    /* (F, F) the strokes as drawn, row 0 at the top: what is shown */
     float bitmap[DR_F * DR_F]; /* (F, F) normalised and inked, 0 or 1 */
     double input[DR_I];        /* (I,) pooled: the network's input */
@@ -107,8 +114,7 @@ typedef struct {
     float bars_top[2], bars_rest[2 * DR_O]; /* (1, 2), (9, 2) probabilities */
     float prob_xy[4 * DR_O];   /* label positions: digits under the bars, percentages above */
     char prob_text[DR_O * 8 + DR_O * 3];
-    float canvas_xy[2 * 2];    /* positions of the canvas's two labels */
-    float clear_box[4 * 4];    /* (4, 4) the clear button's outline */
+    float canvas_xy[2];        /* position of the canvas's label */
     float line90[4];           /* (1, 4) the 90 % line */
     char verdict[DR_TEXT];
     char acc_note[DR_TEXT];
@@ -130,7 +136,7 @@ static const mlm_param dr_params[] = {
 enum { P_DRAW, P_PROBS, P_ACC, P_CONF, P_WEIGHTS, DR_N_PANELS };
 
 static const mlm_panel dr_panels[] = {
-    [P_DRAW] = {"draw", "Draw a digit", NULL, NULL,
+    [P_DRAW] = {"draw", "Draw a digit (Clear to start again)", NULL, NULL,
                 MLM_PANEL_POINTER | MLM_PANEL_NOAXES | MLM_PANEL_EQUAL, NULL},
     [P_PROBS] = {"probs", "What the network reads", NULL, NULL, MLM_PANEL_NOAXES, NULL},
     [P_ACC] = {"acc", "Accuracy against step", "step", "% right",
@@ -142,7 +148,7 @@ static const mlm_panel dr_panels[] = {
 };
 
 enum {
-    V_CANVAS, V_SMALL, V_CLEAR, V_CANVAS_LABELS,
+    V_CANVAS, V_SMALL, V_CANVAS_LABELS,
     V_BARS, V_TOP, V_PROB_LABELS, V_VERDICT,
     V_LINE90, V_ACC_TR, V_ACC_TE, V_ACC_NOTE,
     V_CONF, V_CONF_LABELS,
@@ -154,7 +160,6 @@ enum {
 static const mlm_view dr_views[] = {
     [V_CANVAS] = {"canvas", "draw", MLM_VIEW_TILES, "your drawing", 0, MLM_COLOR_GRAY},
     [V_SMALL] = {"input", "draw", MLM_VIEW_TILES, "8×8 input", 0, MLM_COLOR_GRAY},
-    [V_CLEAR] = {"clear_box", "draw", MLM_VIEW_SEGMENTS, "", 0, MLM_VIEW_FAINT},
     [V_CANVAS_LABELS] = {"draw_labels", "draw", MLM_VIEW_LABELS, "", 0, 0},
     [V_BARS] = {"probs", "probs", MLM_VIEW_BARS, "probability", 5, 0},
     [V_TOP] = {"top", "probs", MLM_VIEW_BARS, "most probable", 1, 0},
@@ -178,12 +183,9 @@ _Static_assert(MLM_COUNT(dr_panels) == DR_N_PANELS, "one declaration per panel")
 
 #define DR_A16(n) (((size_t)(n) + 15u) & ~(size_t)15u)
 #define DR_P_MAX (DR_H_MAX * DR_I + DR_H_MAX + DR_O * DR_H_MAX + DR_O)
-/* mlp_bytes() of the largest network, 64-128-10 with batch 128, written out as a constant (the
-   test checks it): parameters, gradients, then a[0], da[0], z, a, dz, da of both layers, mask
-   and drop of the hidden one, and y. */
-#define DR_MLP_BYTES                                                                    \
-    (2 * DR_A16(sizeof(double) * DR_P_MAX) +                                            \
-     DR_A16(sizeof(double) * DR_BATCH_MAX * (2 * DR_I + 6 * DR_H_MAX + 5 * DR_O)))
+/* The largest network, 64-128-10, with the largest batch (at least the 100 rows of an
+   evaluation chunk: dr_create). */
+#define DR_MLP_BYTES MLP_BYTES_MAX(DR_I, DR_H_MAX, 1, DR_O, DR_BATCH_MAX > 100 ? DR_BATCH_MAX : 100)
 #define DR_STATE_BYTES                                                                  \
     (DR_A16(sizeof(dr_state)) + DR_A16(sizeof(int32_t) * DR_TRAIN) +                    \
      DR_A16(sizeof(double) * DR_BATCH_MAX * (DR_I + DR_O)) * 2 +                         \
@@ -319,23 +321,72 @@ static void dr_draw_seven(dr_state *s) {
 }
 
 //> pointer
-/* Pressing in the canvas starts a stroke, dragging extends it; pressing below the canvas, on
-   "clear", wipes it. Nothing here trains: the probabilities are recomputed when drawn. */
-static void dr_pointer(mlm_instance *in, void *self, int panel, int kind, double x, double y) {
+/* Pressing in the canvas starts a stroke, dragging extends it. Nothing here trains: the
+   probabilities are recomputed when drawn, and the run goes on (0: no restart). */
+static int dr_pointer(mlm_instance *in, void *self, int panel, int kind, double x, double y) {
     (void)in;
     dr_state *s = self;
-    if (panel != P_DRAW) return;
+    if (panel != P_DRAW) return 0;
     int inside = x >= 0 && x <= DR_F && y >= 0 && y <= DR_F;
     if (kind == MLM_POINTER_DOWN) {
-        if (y < 0 && x >= 0 && x <= DR_F) dr_clear(s);
-        else if (inside) dr_add_point(s, x, y, 1), s->drawing = 1;
+        if (inside) {
+            if (s->npts == 0) memset(s->raw, 0, sizeof s->raw); /* a digit from a link: start anew */
+            dr_add_point(s, x, y, 1), s->drawing = 1, s->custom = 1;
+        }
     } else if (kind == MLM_POINTER_MOVE && s->drawing) {
         if (inside) dr_add_point(s, x, y, 0);
     } else if (kind == MLM_POINTER_UP) {
         s->drawing = 0;
     }
+    return 0;
 }
 //< pointer
+
+/* The one button, "Clear": wipes the drawing; training goes on. */
+static int dr_action(mlm_instance *in, void *self, int k) {
+    (void)in;
+    dr_state *s = self;
+    if (k == 0) dr_clear(s), s->custom = 1;
+    return 0;
+}
+
+/* ---- the drawn digit in a link: 64 grey levels 0..16, 5 bits each, 40 bytes, 54 characters ---- */
+#define DR_LINK_BYTES (DR_I * 5 / 8)
+
+static int dr_input_get(const mlm_instance *in, const void *self, char *buf, size_t n) {
+    (void)in;
+    const dr_state *s = self;
+    if (!s->custom) return 0;
+    uint8_t packed[DR_LINK_BYTES] = {0};
+    for (int p = 0; p < DR_I; p++) {
+        unsigned level = (unsigned)floor(s->input[p] * 16 + 0.5); /* input is level / 16 */
+        for (int b = 0; b < 5; b++)
+            if (level >> (4 - b) & 1) packed[(5 * p + b) / 8] |= (uint8_t)(0x80u >> ((5 * p + b) % 8));
+    }
+    int len = mlm_b64_encode(packed, sizeof packed, buf, n);
+    return len > 0 ? len : 0;
+}
+
+static int dr_input_set(mlm_instance *in, void *self, const char *text) {
+    (void)in;
+    dr_state *s = self;
+    uint8_t packed[DR_LINK_BYTES + 1];
+    if (mlm_b64_decode(text, packed, sizeof packed) != DR_LINK_BYTES) return -1;
+    double input[DR_I];
+    for (int p = 0; p < DR_I; p++) {
+        unsigned level = 0;
+        for (int b = 0; b < 5; b++) level = level << 1 | (packed[(5 * p + b) / 8] >> (7 - (5 * p + b) % 8) & 1);
+        if (level > 16) return -1; /* a 4 x 4 block has 16 pixels */
+        input[p] = level / 16.0;
+    }
+    dr_clear(s);
+    memcpy(s->input, input, sizeof input);
+    /* no strokes to show: the canvas shows the 8 x 8 pixels, each a 4 x 4 block */
+    for (int r = 0; r < DR_F; r++)
+        for (int c = 0; c < DR_F; c++) s->raw[r * DR_F + c] = (float)input[(r / 4) * MLM_DIGITS_SIDE + c / 4];
+    s->custom = 1;
+    return 0;
+}
 
 /* ---- training ---- */
 
@@ -455,9 +506,8 @@ static void dr_draw(mlm_instance *in, void *self) {
     mlp *net = &s->net;
     int H = net->sizes[1];
 
-    /* The drawing: the raw strokes at 32 x 32 on the left, the 8 x 8 input on the right, and the
-       clear button under the canvas. */
-    in->panels[P_DRAW] = (mlm_panel_state){-0.5f, 45, -6.5f, 32.5f, 0};
+    /* The drawing: the raw strokes at 32 x 32 on the left, the 8 x 8 input on the right. */
+    in->panels[P_DRAW] = (mlm_panel_state){-0.5f, 45, -0.5f, 32.5f, 0};
     s->canvas[0] = 16, s->canvas[1] = 16, s->canvas[2] = 32;
     memcpy(s->canvas + 3, s->raw, sizeof s->raw);
     v[V_CANVAS].data = s->canvas, v[V_CANVAS].count = 1, v[V_CANVAS].w = v[V_CANVAS].h = DR_F;
@@ -466,13 +516,9 @@ static void dr_draw(mlm_instance *in, void *self) {
     for (int p = 0; p < DR_I; p++) s->small[3 + p] = (float)s->input[p];
     v[V_SMALL].data = s->small, v[V_SMALL].count = 1, v[V_SMALL].w = v[V_SMALL].h = MLM_DIGITS_SIDE;
     v[V_SMALL].lo = 0, v[V_SMALL].hi = 1;
-    static const float box[16] = {0, -6, 32, -6, 32, -6, 32, -1, 32, -1, 0, -1, 0, -1, 0, -6};
-    memcpy(s->clear_box, box, sizeof box);
-    v[V_CLEAR].data = s->clear_box, v[V_CLEAR].count = 4;
-    static const float lxy[4] = {16, -3.5f, 39.5f, 23};
-    memcpy(s->canvas_xy, lxy, sizeof lxy);
-    v[V_CANVAS_LABELS].data = s->canvas_xy, v[V_CANVAS_LABELS].count = 2;
-    v[V_CANVAS_LABELS].text = (char *)"clear\n8×8 input";
+    s->canvas_xy[0] = 39.5f, s->canvas_xy[1] = 23;
+    v[V_CANVAS_LABELS].data = s->canvas_xy, v[V_CANVAS_LABELS].count = 1;
+    v[V_CANVAS_LABELS].text = (char *)"8×8 input";
 
     /* The ten probabilities of the drawing: one forward pass. */
     double p[DR_O];
@@ -504,7 +550,9 @@ static void dr_draw(mlm_instance *in, void *self) {
     v[V_PROB_LABELS].data = s->prob_xy, v[V_PROB_LABELS].count = 2 * DR_O;
     v[V_PROB_LABELS].text = s->prob_text;
     in->panels[P_PROBS] = (mlm_panel_state){-0.6f, 9.6f, -0.18f, 1.3f, 0};
-    if (s->npts == 0) snprintf(s->verdict, DR_TEXT, "draw a digit on the left");
+    double ink = 0;
+    for (int q = 0; q < DR_I; q++) ink += s->input[q];
+    if (ink == 0) snprintf(s->verdict, DR_TEXT, "draw a digit on the left");
     else snprintf(s->verdict, DR_TEXT, "reads a %d (%.0f %%)", top, 100 * p[top]);
     v[V_VERDICT].text = s->verdict;
 
@@ -596,4 +644,9 @@ const mlm_module mlm_module_digit_reader = {
     .step = dr_step,
     .draw = dr_draw,
     .pointer = dr_pointer,
+    .input_get = dr_input_get,
+    .input_set = dr_input_set,
+    .actions = "clear:Clear",
+    .action = dr_action,
+    .worker = 1,
 };

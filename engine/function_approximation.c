@@ -11,8 +11,9 @@
  * hinges for ReLU units. The second panel draws every one of those contributions, the output
  * bias and their sum, which is the first panel's curve.
  *
- * Loss: mlp's MSE pair, L = 1/N Σ_n ½ (ŷ(x_n) - y_n)²; the readout and the loss panel show the
- * mean squared error 1/N Σ (ŷ - y)² = 2L, the usual figure.
+ * Loss: the mean squared error MSE = 1/N Σ_n (ŷ(x_n) - y_n)², as the chapter writes it, is what
+ * is minimised and shown. mlp's MSE pair computes half of it, L = MSE / 2 (the convention that
+ * makes the output gradient ŷ - y), so fa_measure doubles both the loss and the gradient.
  *
  * Shapes (doubles unless said):
  *   N  samples, FA_NMIN..FA_NMAX, inputs evenly spaced over [-1, 1]
@@ -139,7 +140,7 @@ _Static_assert(MLM_COUNT(fa_panels) == FA_N_PANELS, "one declaration per panel")
 #define FA_A16(n) (((size_t)(n) + 15u) & ~(size_t)15u)
 /* mlp_bytes is a function, so the network's share is a fixed allowance; the test checks that
    mlp_bytes({1, 32, 32, 1}, 4, FA_NMAX) fits in it. Adam's buffers: 3 P doubles, P <= 1153. */
-#define FA_MLP_BYTES (720 * 1024)
+#define FA_MLP_BYTES MLP_BYTES_MAX(1, FA_WMAX, 2, 1, FA_NMAX) /* 1-W-W-1, the whole set a batch */
 #define FA_P_MAX (FA_WMAX * 1 + FA_WMAX + FA_WMAX * FA_WMAX + FA_WMAX + FA_WMAX + 1)
 #define FA_STATE_BYTES                                                                         \
     (FA_A16(sizeof(fa_state)) + FA_A16(sizeof(float) * 2 * FA_HIST) + FA_MLP_BYTES +            \
@@ -154,7 +155,7 @@ static double fa_target(int target, double x) {
     switch (target) {
     case FA_STEP: return x > 0 ? 1.0 : -1.0;
     case FA_ABS: return 2.0 * fabs(x) - 1.0;
-    case FA_POLY: return 4.0 * x * x * x - 3.0 * x;  /* the Chebyshev cubic: three turns in [-1, 1] */
+    case FA_POLY: return 4.0 * x * x * x - 3.0 * x;  /* the Chebyshev cubic: two turns in [-1, 1] */
     case FA_BUMP: return 2.0 * mlm_exp(-(x * x) / (0.15 * 0.15)) - 1.0;
     default: return mlm_sin(3.14159265358979323846 * x);
     }
@@ -183,10 +184,12 @@ static double fa_contributions(double *contrib /* (W,) */, const mlp *net, doubl
 }
 //< contributions
 
-/* The loss and gradient at the current parameters: a full-batch forward and backward pass. */
+/* The loss and gradient at the current parameters: a full-batch forward and backward pass. The
+   network's loss is L = MSE / 2, so the MSE's gradient is twice L's. */
 static void fa_measure(fa_state *s) {
     double L = mlp_forward(&s->net, s->x, s->y, s->N, NULL);
     mlp_backward(&s->net);
+    for (int k = 0; k < s->net.n_params; k++) s->net.grads[k] *= 2;
     s->mse = 2 * L;
 }
 

@@ -446,11 +446,13 @@ static int gd_run_step(gd_run *r, int fn, int64_t step) {
 static void gd_step1(mlm_instance *in, gd_state *s) {
     const gd_desc *d = in->desc;
     int64_t step = in->steps + 1;
-    int failed = -1; /* the first run that diverged or got stuck in this step */
+    int failed = -1;    /* the first run that diverged or got stuck in this step */
+    int converged = -1; /* the first run that converged in this step */
     for (int r = 0; r < GD_RUNS; r++) {
         if (s->run[r].state != GD_RUNNING) continue;
         int now = gd_run_step(&s->run[r], d->fn, step);
         if ((now == GD_BLOWN || now == GD_CYCLE) && failed < 0) failed = r;
+        if (now == GD_DONE && converged < 0) converged = r;
     }
 
     int stopped = 0, done = 0;
@@ -470,18 +472,19 @@ static void gd_step1(mlm_instance *in, gd_state *s) {
                      gd_run_name[r], fate[s->run[r].state], (long long)s->run[r].end_step);
             lr_min = fmin(lr_min, s->run[r].lr);
         }
-        if (done) {
-            mlm_converged(in, 1, "every run has stopped: %s", msg);
+        /* The widget converged only if every run did. */
+        if (done == GD_RUNS) {
+            mlm_converged(in, 1, "every run converged: %s", msg);
         } else if (s->run[0].state == GD_BLOWN && s->run[1].state == GD_BLOWN &&
                    s->run[2].state == GD_BLOWN) {
             gd1_why(d->fn, why, sizeof why);
             mlm_diverged(in, 1, "all three runs diverged: even the smallest, η = %.3g, is %s",
                          lr_min, why);
         } else {
-            mlm_diverged(in, 1, "no run converged: %s", msg);
+            mlm_diverged(in, 1, "%s: %s", done ? "not every run converged" : "no run converged", msg);
         }
     } else if (failed >= 0) {
-        /* Say it once, when it happens; the other runs go on. */
+        /* Say it once, when it happens (the run's panel says it too); the other runs go on. */
         const gd_run *r = &s->run[failed];
         if (r->state == GD_BLOWN) {
             gd1_why(d->fn, why, sizeof why);
@@ -494,6 +497,10 @@ static void gd_step1(mlm_instance *in, gd_state *s) {
                          "the minimum x = %g", gd_run_name[failed], (long long)step, r->before,
                          r->x, r->lr, 2 / gd1_curv(d->fn, xs), xs);
         }
+    } else if (converged >= 0) {
+        const gd_run *r = &s->run[converged];
+        mlm_converged(in, 0, "the %s learning rate converged at step %lld, to x = %.4g; the other "
+                      "runs go on", gd_run_name[converged], (long long)step, r->x);
     }
 }
 

@@ -198,7 +198,7 @@ static const int neu_sizes[2] = {2, 1};
 #define NEU_A16(n) (((size_t)(n) + 15u) & ~(size_t)15u)
 /* mlp_bytes is a function, so the network's share is a fixed allowance; the test checks that
    mlp_bytes(neu_sizes, 2, NEU_DN) fits in it. */
-#define NEU_MLP_BYTES 8192
+#define NEU_MLP_BYTES MLP_BYTES_MAX(2, 1, 0, 1, NEU_DN) /* one unit on two inputs, all points a batch */
 #define NEU_STATE_BYTES \
     (NEU_A16(sizeof(neu_state)) + NEU_A16(sizeof(float) * 2 * NEU_HIST) + NEU_MLP_BYTES)
 #define NEU_CONST_BYTES                                                                        \

@@ -81,6 +81,7 @@ typedef struct {
     float *field;         /* (OP_FIELD_N, OP_FIELD_N) mlm_testfn_field over the view, constant */
     float minima[2 * MLM_TESTFN_MAX_MINIMA]; /* (n_minima, 2) the known global minima */
     char leader[96];      /* status-line text, written by draw */
+    char ends[240];       /* each ended run's fate, written by draw */
 } op_state;
 
 /* ---- declaration ---- */
@@ -173,6 +174,7 @@ enum {
     V_TRAIL0,
     V_LOSS0 = V_TRAIL0 + OP_N,
     V_LEADER = V_LOSS0 + OP_N,
+    V_ENDS,
     OP_N_VIEWS
 };
 
@@ -207,6 +209,8 @@ static const mlm_view op_views[] = {
     OP_LOSS("nadam", "Nadam", 6, 0),
     OP_LOSS("adamw", "AdamW", 5, MLM_VIEW_DASHED),
     {"leader", NULL, MLM_VIEW_TEXT, "leader", 0, 0},
+    /* each run's end, in the panel where all the runs' curves are */
+    {"ends", "loss", MLM_VIEW_TEXT, "ended", 0, 0},
 };
 
 _Static_assert(MLM_COUNT(op_views) == OP_N_VIEWS, "view enum and table out of step");
@@ -250,7 +254,7 @@ static void *op_create(mlm_instance *in) {
     int any = 0;
     for (int k = 0; k < OP_N; k++) any |= d->cfg[k].on;
     if (!any) {
-        mlm_fail(in, "switch on at least one optimizer");
+        mlm_fail(in, "no optimizer is switched on: switch one on to race");
         return NULL;
     }
     const mlm_testfn *t = s->t = &mlm_testfns[d->fn];
@@ -345,7 +349,7 @@ static void op_step(mlm_instance *in, void *self) {
     op_state *s = self;
     const op_desc *d = in->desc;
     int64_t step = in->steps + 1;
-    int first_div = -1, n_div = 0;
+    int first_div = -1, n_div = 0, first_conv = -1, n_conv = 0;
     for (int k = 0; k < OP_N; k++) {
         op_run *r = &s->run[k];
         if (r->state != OP_RUNNING) continue;
@@ -353,6 +357,10 @@ static void op_step(mlm_instance *in, void *self) {
         if (r->state == OP_DIVERGED) {
             n_div++;
             if (first_div < 0) first_div = k;
+        }
+        if (r->state == OP_CONVERGED) {
+            n_conv++;
+            if (first_conv < 0) first_conv = k;
         }
     }
 
@@ -369,14 +377,16 @@ static void op_step(mlm_instance *in, void *self) {
         if (best >= 0)
             snprintf(head, sizeof head, "closest to the minimum: %s, f − f* = %.2g",
                      mlm_opt_name[best], s->run[best].f - s->t->fmin);
-        const char *why = running ? "the race is over" : "every optimizer has stopped";
-        if (converged) {
-            mlm_converged(in, 1, "%s: %s; %d converged, %d diverged, %d still moving", why, head,
-                          converged, diverged, running);
-        } else if (running) {
-            /* Nobody converged and nobody is lost: the race is simply over. */
-            mlm_finished(in, "%s: %s; none converged within %d steps, %d still moving", why, head,
-                         d->steps, running);
+        /* Converged only if every racer converged; the race ran out with some still moving:
+           finished; every racer stopped and some diverged: diverged. */
+        if (running) {
+            mlm_finished(in, "the race is over: %s; %d converged, %d diverged, %d still moving "
+                         "after %d steps", head, converged, diverged, running, d->steps);
+        } else if (!diverged) {
+            mlm_converged(in, 1, "every optimizer converged: %s", head);
+        } else if (converged) {
+            mlm_diverged(in, 1, "every optimizer has stopped: %s; %d converged, %d diverged", head,
+                         converged, diverged);
         } else {
             mlm_diverged(in, 1, "every optimizer diverged");
         }
@@ -386,6 +396,11 @@ static void op_step(mlm_instance *in, void *self) {
         op_why(&s->run[first_div], first_div, d->fn, why, sizeof why);
         mlm_diverged(in, 0, "%s diverged at step %lld: %s%s", mlm_opt_name[first_div],
                      (long long)step, why, n_div > 1 ? " (and others with it)" : "; the others go on");
+    } else if (first_conv >= 0) {
+        const op_run *r = &s->run[first_conv];
+        mlm_converged(in, 0, "%s converged at step %lld, f − f* = %.2g%s", mlm_opt_name[first_conv],
+                      (long long)step, r->f - s->t->fmin,
+                      n_conv > 1 ? " (and others with it)" : "; the others go on");
     }
 }
 
@@ -414,7 +429,52 @@ static void op_draw(mlm_instance *in, void *self) {
     else
         snprintf(s->leader, sizeof s->leader, "every optimizer diverged");
     in->views[V_LEADER].text = s->leader;
+
+    /* "converged: Adam 412, Nadam 530 · diverged: SGD 37": the runs that have ended, by fate,
+       the first three of each by name (with the step they ended at), the rest counted */
+    size_t at = 0;
+    s->ends[0] = 0;
+    for (int fate = OP_CONVERGED; fate <= OP_DIVERGED; fate++) {
+        int listed = 0, more = 0;
+        for (int k = 0; k < OP_N; k++) {
+            if (s->run[k].state != fate) continue;
+            if (listed == 3 || at > 44) { /* a corner of a panel holds one short line */
+                more++;
+                continue;
+            }
+            int w = snprintf(s->ends + at, sizeof s->ends - at, "%s%s%s %lld",
+                             listed ? ", " : at ? " · " : "",
+                             listed ? "" : fate == OP_CONVERGED ? "converged: " : "diverged: ",
+                             mlm_opt_name[k], (long long)s->run[k].end_step);
+            if (w > 0 && (size_t)w < sizeof s->ends - at) at += (size_t)w;
+            listed++;
+        }
+        if (more) {
+            int w = snprintf(s->ends + at, sizeof s->ends - at, " +%d", more);
+            if (w > 0 && (size_t)w < sizeof s->ends - at) at += (size_t)w;
+        }
+    }
+    in->views[V_ENDS].text = s->ends;
+    in->views[V_ENDS].hidden = s->ends[0] == 0;
 }
+
+/* An optimizer's settings show only while it races. */
+#define OP_WHEN(name, key) {name, "on_" key "=1"}
+static const mlm_when op_when[] = {
+    OP_WHEN("lr_sgd", "sgd"),
+    OP_WHEN("lr_momentum", "momentum"), OP_WHEN("mu_momentum", "momentum"),
+    OP_WHEN("lr_nesterov", "nesterov"), OP_WHEN("mu_nesterov", "nesterov"),
+    OP_WHEN("lr_adagrad", "adagrad"),
+    OP_WHEN("lr_rmsprop", "rmsprop"), OP_WHEN("rho_rmsprop", "rmsprop"),
+    OP_WHEN("lr_adadelta", "adadelta"), OP_WHEN("rho_adadelta", "adadelta"),
+    OP_WHEN("eps_adadelta", "adadelta"),
+    OP_WHEN("lr_adam", "adam"), OP_WHEN("beta1_adam", "adam"), OP_WHEN("beta2_adam", "adam"),
+    OP_WHEN("wd_adam", "adam"),
+    OP_WHEN("lr_adamax", "adamax"), OP_WHEN("beta1_adamax", "adamax"), OP_WHEN("beta2_adamax", "adamax"),
+    OP_WHEN("lr_nadam", "nadam"), OP_WHEN("beta1_nadam", "nadam"), OP_WHEN("beta2_nadam", "nadam"),
+    OP_WHEN("lr_adamw", "adamw"), OP_WHEN("beta1_adamw", "adamw"), OP_WHEN("beta2_adamw", "adamw"),
+    OP_WHEN("wd_adamw", "adamw"),
+};
 
 const mlm_module mlm_module_optimizers = {
     .name = "optimizers",
@@ -434,4 +494,6 @@ const mlm_module mlm_module_optimizers = {
     .create = op_create,
     .step = op_step,
     .draw = op_draw,
+    .when = op_when,
+    .n_when = MLM_COUNT(op_when),
 };

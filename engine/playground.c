@@ -23,9 +23,10 @@
  * training. Two kinds of data live in the constant block instead: the dataset, which never
  * changes after create, and the drawing buffers (heatmap grid, tiles, edges, labels), which
  * draw() rewrites completely every frame from the state, so checkpointing them would only make
- * every checkpoint ten times larger. The probe point lives there too, on purpose: it is the
- * reader's choice of what to look at, not part of training, so scrubbing back through time keeps
- * the point the reader chose; a reset (any parameter change) puts it back at (px, py).
+ * every checkpoint ten times larger. draw() depends on the state alone, never on what earlier
+ * frames drew, so a restored checkpoint draws exactly what was drawn at its step. The probe point
+ * is the reader's input: it lives in the state (so a checkpoint holds it), travels in links as
+ * "x~y" (pg_input_get), and a reset keeps it; px and py only say where it starts.
  *
  * Shapes (doubles unless said):
  *   N  points, M = round(train_frac N) of them for training (first), T = N - M for testing
@@ -105,9 +106,12 @@ typedef struct {
     float probe_mark[2]; /* (1, 2) */
     float hist[2 * PG_BINS]; /* (PG_BINS, 2) the weight histogram's bars */
     char probe_text[120];
-    double probe[2];   /* the probe point, set by create and by the pointer */
-    int64_t rows_at[2]; /* the step at which the boundary's even / odd rows were last computed
-                           (-1: never): drawing state, so it lives here, outside checkpoints */
+    uint32_t field_hash; /* FNV-1a of the field's bytes: its version for the renderer's cache, the
+                            same for the same picture whatever was drawn before */
+    int64_t field_step; /* the step whose network `field` shows (-1: none yet). In a run, the
+                           network at step N is always the same, so the field is a function of
+                           the step and can be kept outside checkpoints: a restored checkpoint
+                           at another step recomputes it. */
 } pg_data;
 
 typedef struct {
@@ -127,6 +131,8 @@ typedef struct {
     mlm_series acc_train;   /* (PG_HIST, 2) (step, training accuracy %) */
     mlm_series acc_test;    /* (PG_HIST, 2) (step, test accuracy %) */
     double col_x[PG_HMAX + 2];  /* diagram column positions: features, hidden layers, output */
+    double probe[2];        /* the probe point: (px, py) at create, then wherever the reader
+                               pressed; the reader's input */
 } pg_state;
 
 /* ---- declarations ---- */
@@ -241,9 +247,8 @@ _Static_assert(MLM_COUNT(pg_panels) == PG_N_PANELS, "one declaration per panel")
      PG_A16(sizeof(float) * 2 * MLP_FEAT_COUNT) + PG_A16(PG_LABEL * MLP_FEAT_COUNT + 1) +      \
      PG_A16(sizeof(float) * 2 * PG_TILES) + PG_A16(PG_LABEL * PG_TILES + 1))
 
-/* mlp_bytes is a function, not a constant, so the state bound allows a round figure for the
-   network: the test checks that mlp_bytes of the largest network with the largest batch fits. */
-#define PG_MLP_BYTES_MAX (192 * 1024)
+/* The largest network: 7 features, 6 hidden layers of 8, one output, the largest batch. */
+#define PG_MLP_BYTES_MAX MLP_BYTES_MAX(MLP_FEAT_COUNT, PG_WMAX, PG_HMAX, 1, PG_BATCH_MAX)
 #define PG_STATE_BYTES                                                                        \
     (PG_A16(sizeof(pg_state)) + PG_MLP_BYTES_MAX + PG_A16(sizeof(int32_t) * PG_N_MAX) +        \
      PG_A16(sizeof(double) * PG_BATCH_MAX * MLP_FEAT_COUNT) + PG_A16(sizeof(double) * PG_BATCH_MAX) + \
@@ -340,7 +345,11 @@ static void *pg_create(mlm_instance *in) {
     s->mask = 0;
     for (int k = 0; k < MLP_FEAT_COUNT; k++)
         if (d->feat[k]) s->mask |= 1u << k;
-    if (!s->mask) s->mask = MLP_FEAT_X1 | MLP_FEAT_X2; /* no feature at all: the two coordinates */
+    if (!s->mask) {
+        mlm_fail(in, "The network has no input: every feature is switched off. Switch on at least "
+                     "one input feature.");
+        return NULL;
+    }
     double f[MLP_FEAT_COUNT];
     s->F = mlp_features_2d(f, 0, 0, s->mask);
     s->N = d->n;
@@ -411,8 +420,8 @@ static void *pg_create(mlm_instance *in) {
     mlm_rng_shuffle(&in->rng, s->order, s->M);
     s->cursor = 0;
 
-    c->probe[0] = d->px, c->probe[1] = d->py;
-    c->rows_at[0] = c->rows_at[1] = -1; /* nothing drawn yet */
+    s->probe[0] = d->px, s->probe[1] = d->py;
+    c->field_step = -1;
     for (int k = 0; k < PG_GRID; k++) {
         double t = -PG_BOX + k * ((2 * PG_BOX) / (PG_GRID - 1)); /* as mlp_grid places points */
         mlp_features_2d(c->grid_f + (size_t)k * MLP_FEAT_COUNT, t, t, (1u << MLP_FEAT_COUNT) - 1);
@@ -491,7 +500,7 @@ static const char *const pg_feat_names[MLP_FEAT_COUNT] = {"x₁", "x₂", "x₁�
    activation (mlp_predict_units), and the output probability. vals (F + U + 1,). */
 static void pg_probe_values(const pg_state *s, double *vals) {
     double f[MLP_FEAT_COUNT], out[1];
-    mlp_features_2d(f, s->c->probe[0], s->c->probe[1], s->mask);
+    mlp_features_2d(f, s->probe[0], s->probe[1], s->mask);
     memcpy(vals, f, sizeof(double) * (size_t)s->F);
     mlp_predict_units(&s->net, f, out, vals + s->F);
     vals[s->F + s->U] = out[0];
@@ -526,35 +535,25 @@ static void pg_boundary_rows(pg_state *s, int parity) {
 }
 //< boundary
 
-/* While the network trains, a frame refreshes half the boundary's rows, alternately the even and
-   the odd ones: at 200 steps a frame the two halves differ by less than a reader can see, and
-   each frame costs 5,000 forward passes instead of 10,000. The first drawing of a run, and any
-   drawing while the network stands still, complete the picture. */
-static void pg_boundary(pg_state *s, int64_t step) {
-    pg_data *c = s->c;
-    int fresh0 = c->rows_at[0] == step, fresh1 = c->rows_at[1] == step;
-    if (fresh0 && fresh1) return;
-    int first = c->rows_at[0] < 0 || c->rows_at[1] < 0;
-    int older = c->rows_at[0] <= c->rows_at[1] ? 0 : 1;
-    if (first) {
-        pg_boundary_rows(s, 0), pg_boundary_rows(s, 1);
-        c->rows_at[0] = c->rows_at[1] = step;
-    } else if (c->rows_at[older] != step) {
-        pg_boundary_rows(s, older);
-        c->rows_at[older] = step;
-    } else {
-        pg_boundary_rows(s, !older);
-        c->rows_at[!older] = step;
-    }
-}
-
 static void pg_draw(mlm_instance *in, void *self) {
     pg_state *s = self;
     pg_data *c = s->c;
     const mlp *net = &s->net;
     const int S = PG_TILE, stride = 3 + PG_TILE * PG_TILE, K = s->F + s->U + 1;
 
-    pg_boundary(s, in->steps);
+    /* The whole grid, once per step drawn: a picture made of rows from different frames would
+       depend on when frames were drawn, and a restored checkpoint would not show what it showed
+       before. */
+    int fresh = c->field_step != in->steps;
+    if (fresh) {
+        pg_boundary_rows(s, 0);
+        pg_boundary_rows(s, 1);
+        c->field_step = in->steps;
+        uint32_t h = 2166136261u;
+        const unsigned char *b = (const unsigned char *)c->field;
+        for (size_t k = 0; k < sizeof(float) * PG_GRID * PG_GRID; k++) h = (h ^ b[k]) * 16777619u;
+        c->field_hash = h;
+    }
 
     /* every hidden unit's image straight into its tile, and the output's into a scratch image */
     mlp_grid_desc gt = {-PG_BOX, PG_BOX, -PG_BOX, PG_BOX, S, S, s->mask, 0, c->out_img,
@@ -611,19 +610,19 @@ static void pg_draw(mlm_instance *in, void *self) {
 
     mlm_view_state *v = in->views;
     v[V_FIELD] = (mlm_view_state){.data = c->field, .w = PG_GRID, .h = PG_GRID,
-                                  .version = v[V_FIELD].version + 1, .x0 = (float)-PG_BOX,
+                                  .version = c->field_hash, .x0 = (float)-PG_BOX,
                                   .x1 = (float)PG_BOX, .y0 = (float)-PG_BOX, .y1 = (float)PG_BOX,
                                   .lo = -1.0f, .hi = 1.0f};
     v[V_TRAIN].data = c->pts_train, v[V_TRAIN].count = s->M;
     v[V_TEST].data = c->pts_test, v[V_TEST].count = s->T;
-    c->probe_mark[0] = (float)c->probe[0], c->probe_mark[1] = (float)c->probe[1];
+    c->probe_mark[0] = (float)s->probe[0], c->probe_mark[1] = (float)s->probe[1];
     v[V_PROBE].data = c->probe_mark, v[V_PROBE].count = 1;
     v[V_EDGES].data = c->edges, v[V_EDGES].count = e, v[V_EDGES].lo = 0, v[V_EDGES].hi = 0;
     v[V_TILES].data = c->tiles, v[V_TILES].count = K, v[V_TILES].w = S, v[V_TILES].h = S;
     v[V_NAMES].data = c->names_xy, v[V_NAMES].count = s->F, v[V_NAMES].text = c->names;
     v[V_VALS].data = c->vals_xy, v[V_VALS].count = K, v[V_VALS].text = c->vals;
     snprintf(c->probe_text, sizeof c->probe_text, "probe (%.1f, %.1f): P(class 1) = %.2f",
-             c->probe[0], c->probe[1], pg_safe(vals[K - 1]));
+             s->probe[0], s->probe[1], pg_safe(vals[K - 1]));
     v[V_PROBE_TEXT].text = c->probe_text;
     mlm_series_view(in, V_LOSS_TRAIN, &s->hist_train);
     mlm_series_view(in, V_LOSS_TEST, &s->hist_test);
@@ -657,13 +656,66 @@ static void pg_draw(mlm_instance *in, void *self) {
     pn->y0 = (float)(-ymax - 0.1), pn->y1 = (float)(ymax + 0.7); /* room above for the readout */
 }
 
-static void pg_pointer(mlm_instance *in, void *self, int panel, int kind, double x, double y) {
+static int pg_pointer(mlm_instance *in, void *self, int panel, int kind, double x, double y) {
     (void)in, (void)kind;
     pg_state *s = self;
-    if (panel != P_DATA) return;
-    s->c->probe[0] = mlm_clamp(x, -PG_BOX, PG_BOX);
-    s->c->probe[1] = mlm_clamp(y, -PG_BOX, PG_BOX);
+    if (panel != P_DATA) return 0;
+    /* to the link's precision, so that a link restores exactly the point shown */
+    s->probe[0] = floor(mlm_clamp(x, -PG_BOX, PG_BOX) * 100 + 0.5) / 100;
+    s->probe[1] = floor(mlm_clamp(y, -PG_BOX, PG_BOX) * 100 + 0.5) / 100;
+    return 0; /* looking at a point trains nothing: no restart */
 }
+
+/* ---- the reader's input: the probe point, as "x~y" with two decimals ("2.5~-1.25") ---- */
+
+static int pg_input_get(const mlm_instance *in, const void *self, char *buf, size_t n) {
+    const pg_desc *d = in->desc;
+    const pg_state *s = self;
+    if (s->probe[0] == d->px && s->probe[1] == d->py) return 0; /* where it starts: nothing to keep */
+    int len = snprintf(buf, n, "%.2f~%.2f", s->probe[0], s->probe[1]);
+    return len > 0 && (size_t)len < n ? len : 0;
+}
+
+/* One number of the form -?d+(.d{1,2})?, from *p, in [-PG_BOX, PG_BOX]; -1 if it is not one. */
+static int pg_read_number(const char **p, double *v) {
+    const char *c = *p;
+    int neg = *c == '-';
+    c += neg;
+    if (!(*c >= '0' && *c <= '9')) return -1;
+    double x = 0;
+    int digits = 0;
+    for (; *c >= '0' && *c <= '9'; c++, digits++) x = 10 * x + (*c - '0');
+    if (digits > 2) return -1;
+    if (*c == '.') {
+        c++;
+        int dec = 0;
+        for (double unit = 0.1; *c >= '0' && *c <= '9'; c++, dec++, unit /= 10) x += unit * (*c - '0');
+        if (dec < 1 || dec > 2) return -1;
+    }
+    x = floor(x * 100 + 0.5) / 100; /* the same double as the pointer stores */
+    if (x > PG_BOX) return -1;
+    *v = neg ? -x : x;
+    *p = c;
+    return 0;
+}
+
+static int pg_input_set(mlm_instance *in, void *self, const char *text) {
+    (void)in;
+    pg_state *s = self;
+    double x, y;
+    const char *c = text;
+    if (pg_read_number(&c, &x) || *c++ != '~' || pg_read_number(&c, &y) || *c) return -1;
+    s->probe[0] = x, s->probe[1] = y;
+    return 0;
+}
+
+/* Layer k's width matters only while there are at least k layers; the penalty's strength only
+   with a penalty. */
+static const mlm_when pg_when[] = {
+    {"n1", "layers>=1"}, {"n2", "layers>=2"}, {"n3", "layers>=3"},
+    {"n4", "layers>=4"}, {"n5", "layers>=5"}, {"n6", "layers>=6"},
+    {"reg_rate", "reg=l1|l2"},
+};
 
 const mlm_module mlm_module_playground = {
     .name = "playground",
@@ -683,4 +735,8 @@ const mlm_module mlm_module_playground = {
     .step = pg_step,
     .draw = pg_draw,
     .pointer = pg_pointer,
+    .when = pg_when,
+    .n_when = MLM_COUNT(pg_when),
+    .input_get = pg_input_get,
+    .input_set = pg_input_set,
 };

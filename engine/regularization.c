@@ -700,8 +700,10 @@ static void reg_fit_step(mlm_instance *in, reg_state *s) {
     /* FISTA's restart: if the objective rose, drop the momentum (the next step is plain). */
     if (d->momentum && J > f->J) f->mom_t = 1;
     else f->mom_t = t_next;
-    memcpy(f->w_prev, f->w, sizeof f->w);
-    memcpy(f->w, next, sizeof f->w);
+    /* P coefficients only: next[P..] were never written, and copying them would put whatever
+       the stack held into the state (a replayed checkpoint would then differ from the run) */
+    memcpy(f->w_prev, f->w, sizeof(double) * (size_t)P);
+    memcpy(f->w, next, sizeof(double) * (size_t)P);
     f->J = J;
     f->mse_tr = mse;
     double dummy;

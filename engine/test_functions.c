@@ -247,6 +247,15 @@ static void tf_draw(mlm_instance *in, void *self) {
     in->views[V_GRAD].value = (float)mlm_hypot(s->g[0], s->g[1]);
 }
 
+/* Each rule's own hyperparameters show only while that rule is chosen (mlm_opt_uses says which
+   it reads; the test checks the two agree). */
+static const mlm_when tf_when[] = {
+    {"mu", "opt=momentum|nesterov"},
+    {"beta1", "opt=adam|adamax|nadam|adamw"},
+    {"beta2", "opt=adam|adamax|nadam|adamw"},
+    {"rho", "opt=rmsprop|adadelta"},
+};
+
 const mlm_module mlm_module_test_functions = {
     .name = "test_functions",
     .title = "A gallery of test functions",
@@ -265,4 +274,6 @@ const mlm_module mlm_module_test_functions = {
     .create = tf_create,
     .step = tf_step,
     .draw = tf_draw,
+    .when = tf_when,
+    .n_when = MLM_COUNT(tf_when),
 };

@@ -155,9 +155,7 @@ _Static_assert(MLM_COUNT(tw_panels) == TW_N_PANELS, "one declaration per panel")
 /* mlp_bytes() of the largest network, 1-96-96-1 with batch 64, written out so it is a constant
    (the test checks it against mlp_bytes): parameters and gradients, then per layer z, a, dz, da
    (and mask, drop for the two hidden layers), a[0], da[0] and y for the one input and output. */
-#define TW_MLP_BYTES                                                                    \
-    (2 * TW_A16(sizeof(double) * TW_P_MAX) +                                            \
-     TW_A16(sizeof(double) * (7 * TW_BATCH_MAX + 12 * TW_BATCH_MAX * TW_WIDTH_MAX)))
+#define TW_MLP_BYTES MLP_BYTES_MAX(1, TW_WIDTH_MAX, 2, 1, TW_BATCH_MAX) /* 1-W-W-1 */
 #define TW_STATE_BYTES                                                                  \
     (TW_A16(sizeof(tw_state)) + TW_A16(sizeof(int32_t) * TW_N_MAX) +                    \
      2 * TW_A16(sizeof(double) * TW_BATCH_MAX) + TW_A16(sizeof(double) * TW_P_MAX) +     \

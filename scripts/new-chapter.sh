@@ -12,6 +12,7 @@ case $slug in
     exit 2 ;;
 esac
 stem=$(echo "$slug" | tr - _)
+stemu=$(echo "$stem" | tr a-z A-Z)
 num=${2:-}
 if [ -z "$num" ]; then
   last=$(ls chapters/ 2>/dev/null | sed -n 's/^\([0-9][0-9]*\)-.*\.md$/\1/p' | sort -n | tail -1)
@@ -28,7 +29,7 @@ for f in "$md" "$c" "$t"; do
 done
 ls chapters/*-"$slug".md >/dev/null 2>&1 && { echo "a chapter named $slug exists already" >&2; exit 1; }
 
-sed -e "s/@STEM@/$stem/g" -e "s/@TITLE@/$title/g" scripts/scaffold/module.c > "$c"
+sed -e "s/@STEM@/$stem/g" -e "s/@STEMU@/$stemu/g" -e "s/@TITLE@/$title/g" scripts/scaffold/module.c > "$c"
 sed -e "s/@STEM@/$stem/g" scripts/scaffold/test.c > "$t"
 sed -e "s/@STEM@/$stem/g" -e "s/@TITLE@/$title/g" scripts/scaffold/chapter.md > "$md"
 echo "created $md, $c and $t"

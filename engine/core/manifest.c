@@ -54,6 +54,44 @@ static const char *const view_kinds[] = {"points", "curve", "trail", "segments",
 static const char *const view_flags[] = {"legend",     "dashed", "faint",     "heatmap", "contour",
                                          "log_levels", "int",    "diverging", "gray",    "percent"};
 
+/* "when" of parameter i, if it is conditional: {"on":k,"keys":[...]} or {"on":k,"min":N}. The
+   table has passed mlm_module_check (the generator checks first), so it parses. */
+static void when_json(FILE *f, const mlm_module *m, int i) {
+    const char *cond = NULL;
+    for (int k = 0; k < m->n_when; k++)
+        if (m->when[k].param && !strcmp(m->when[k].param, m->params[i].name)) cond = m->when[k].cond;
+    if (!cond) return;
+    char name[64];
+    size_t len = strcspn(cond, "=>");
+    if (len >= sizeof name) return;
+    memcpy(name, cond, len);
+    name[len] = 0;
+    int on = mlm_param_index(m, name);
+    if (on < 0) return;
+    const mlm_param *p = &m->params[on];
+    fprintf(f, ",\"when\":{\"on\":%d,", on);
+    if (cond[len] == '>') {
+        fprintf(f, "\"min\":");
+        json_number(f, strtod(cond + len + 2, NULL));
+    } else {
+        fprintf(f, "\"keys\":[");
+        const char *c = cond + len + 1;
+        for (int first = 1;; first = 0) {
+            size_t kl = strcspn(c, "|");
+            char key[64];
+            if (kl >= sizeof key) kl = sizeof key - 1;
+            memcpy(key, c, kl);
+            key[kl] = 0;
+            int v = p->kind == MLM_CHOICE ? mlm_choice_find(p, key) : atoi(key);
+            fprintf(f, "%s%d", first ? "" : ",", v);
+            if (!c[kl]) break;
+            c += kl + 1;
+        }
+        fputc(']', f);
+    }
+    fputc('}', f);
+}
+
 void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
                         const unsigned char *shown, double speed) {
     fprintf(f, "{\"module\":");
@@ -63,6 +101,22 @@ void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
     fprintf(f, ",\"speed\":");
     json_number(f, speed > 0 ? speed : m->speed);
     fprintf(f, ",\"random\":%s", m->random ? "true" : "false");
+    /* Written only when set, so a module without them has the manifest it always had. */
+    if (m->worker) fprintf(f, ",\"worker\":true");
+    if (m->input_get) fprintf(f, ",\"input\":true");
+    if (mlm_action_count(m)) fprintf(f, ",\"actions\":[");
+    for (int k = 0; k < mlm_action_count(m); k++) {
+        mlm_param list = {.kind = MLM_CHOICE, .choices = m->actions}; /* the same key:Label form */
+        char key[64], label[128];
+        mlm_choice_key(&list, k, key, sizeof key);
+        mlm_choice_label(&list, k, label, sizeof label);
+        fprintf(f, "%s[", k ? "," : "");
+        json_string(f, key);
+        fputc(',', f);
+        json_string(f, label);
+        fputc(']', f);
+    }
+    if (mlm_action_count(m)) fputc(']', f);
     fprintf(f, ",\"params\":[");
     for (int i = 0; i < m->n_params; i++) {
         const mlm_param *p = &m->params[i];
@@ -83,6 +137,7 @@ void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
         fprintf(f, ",\"log\":%s,\"show\":%s,\"order\":%d,\"help\":", p->log ? "true" : "false",
                 !shown || shown[i] ? "true" : "false", shown ? shown[i] : 1);
         json_string(f, p->help);
+        when_json(f, m, i);
         if (p->kind == MLM_CHOICE) {
             fprintf(f, ",\"choices\":[");
             char key[64], label[128];
@@ -134,48 +189,9 @@ void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
     fprintf(f, "]}");
 }
 
+/* The checks are mlm_module_check's (engine/core/mlm.c): one list of rules for the generator,
+   the tests and the manifest alike. */
 const char *mlm_manifest_check(const mlm_module *m) {
     static char msg[256];
-    for (int i = 0; i < m->n_params; i++) {
-        const mlm_param *p = &m->params[i];
-        if (!strcmp(p->name, "seed") || !strcmp(p->name, "t")) {
-            snprintf(msg, sizeof msg, "parameter '%s': the name is the runtime's (seed, step)", p->name);
-            return msg;
-        }
-        if (!(p->min <= p->def && p->def <= p->max)) {
-            snprintf(msg, sizeof msg, "parameter '%s': default outside [min, max]", p->name);
-            return msg;
-        }
-        if (p->log && p->min <= 0) {
-            snprintf(msg, sizeof msg, "parameter '%s': log scale needs min > 0", p->name);
-            return msg;
-        }
-        if (p->kind == MLM_CHOICE && mlm_choice_count(p) != (int)p->max + 1) {
-            snprintf(msg, sizeof msg, "parameter '%s': max must be the number of choices - 1", p->name);
-            return msg;
-        }
-    }
-    for (int i = 0; i < m->n_views; i++) {
-        const mlm_view *v = &m->views[i];
-        if (v->panel && mlm_panel_index(m, v->panel) < 0) {
-            snprintf(msg, sizeof msg, "view '%s': no panel named '%s'", v->name, v->panel);
-            return msg;
-        }
-    }
-    for (int i = 0; i < m->n_panels; i++) {
-        const mlm_panel *p = &m->panels[i];
-        if ((p->flags & MLM_PANEL_POINTER) && !m->pointer) {
-            snprintf(msg, sizeof msg, "panel '%s' takes pointer input but the module has no pointer()", p->name);
-            return msg;
-        }
-        if (p->click) {
-            char a[64], b[64];
-            if (sscanf(p->click, "%63[^,],%63s", a, b) != 2 || mlm_param_index(m, a) < 0 ||
-                mlm_param_index(m, b) < 0) {
-                snprintf(msg, sizeof msg, "panel '%s': click must name two parameters", p->name);
-                return msg;
-            }
-        }
-    }
-    return NULL;
+    return mlm_module_check(m, msg, sizeof msg) ? msg : NULL;
 }

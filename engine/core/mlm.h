@@ -60,6 +60,24 @@ typedef struct {
     const char *help;    /* one line, for the control's description and the parameter table */
 } mlm_param;
 
+/* ---- conditional parameters ----
+ * Some parameters matter only in some configurations: momentum only for the optimizers that use
+ * it, the third layer's width only while there are three layers. A module lists them in its
+ * `when` table; the browser hides such a control while its condition does not hold, leaves its
+ * value out of the link, and never restarts the run when it changes (it cannot matter then). The
+ * engine itself ignores the conditions: a parameter that does not apply is simply not read.
+ *
+ * cond is one of
+ *   "other=key|key"  other is a CHOICE parameter and holds one of these keys (BOOL: 0 or 1,
+ *                    INT: integers)
+ *   "other>=N"       other (INT or FLOAT) is at least N
+ * A parameter may be named in one entry at most; other may itself be conditional (the parameter
+ * applies when both hold), never circularly. mlm_module_check rejects malformed tables. */
+typedef struct {
+    const char *param; /* a parameter that applies only sometimes */
+    const char *cond;  /* when it applies, as above */
+} mlm_when;
+
 /* ---- panels: the plots a widget draws in ---- */
 enum {
     MLM_PANEL_EQUAL = 1 << 0,  /* same scale on both axes (contours of round bowls look round) */
@@ -70,7 +88,8 @@ enum {
     MLM_PANEL_LOG_X = 1 << 5,  /* logarithmic x axis (non-positive values are not drawn) */
     MLM_PANEL_NOAXES = 1 << 6, /* no frame, ticks or grid: diagrams and image grids */
     MLM_PANEL_POINTER = 1 << 7 /* pointer presses, drags and releases in this panel go to the
-                                  module's pointer() in data coordinates; the run is not reset */
+                                  module's pointer() in data coordinates; the run is reset only
+                                  when pointer() returns 1 */
 };
 
 typedef struct {
@@ -124,6 +143,23 @@ enum {
                                        pale at 0, symmetric scale (weights, signed activations) */
     MLM_COLOR_GRAY = 1 << 8,        /* FIELD, TILES: paper to ink (pixels, a drawn digit) */
     MLM_SCALAR_PERCENT = 1 << 9     /* SCALAR: the value is a percentage; shown with " %" */
+};
+
+/* The palette: the eight colours of Okabe and Ito (2008), distinguishable with any common
+   colour-vision deficiency, in the order web/render.js holds them. A view's `color` is one of
+   these indices. A POINTS view draws each point in colour (color + class) mod 8, where class is
+   the point's third number rounded to an integer: a view of colour MLM_VERMILION shows class 0
+   in vermilion and class -1 in blue (MLM_BLUE), so one view shows two classes in two colours
+   without storing a colour per point. */
+enum {
+    MLM_INK = 0,       /* the theme's ink: near black, or near white on a dark page */
+    MLM_ORANGE = 1,
+    MLM_SKY_BLUE = 2,
+    MLM_GREEN = 3,     /* bluish green */
+    MLM_YELLOW = 4,
+    MLM_BLUE = 5,
+    MLM_VERMILION = 6,
+    MLM_PURPLE = 7     /* reddish purple */
 };
 
 typedef struct {
@@ -189,10 +225,35 @@ typedef struct mlm_module {
     void (*draw)(mlm_instance *in, void *self);
     /* Optional (NULL: none): the reader pressed (kind MLM_POINTER_DOWN), dragged (MOVE) or
        released (UP) the pointer at (x, y), in data coordinates, in `panel`, whose flags include
-       MLM_PANEL_POINTER. It may change what is shown or an input (a digit being drawn, the
-       point whose forward pass is shown) but takes no training step. */
-    void (*pointer)(mlm_instance *in, void *self, int panel, int kind, double x, double y);
+       MLM_PANEL_POINTER. It may change what is shown or the reader's input (a digit being drawn,
+       the point whose forward pass is shown) but takes no training step. Returns 1 when the
+       input changed what training sees (a point added to the data): the run then restarts,
+       mlm_reset(in, in->seed), keeping the input; 0 otherwise. */
+    int (*pointer)(mlm_instance *in, void *self, int panel, int kind, double x, double y);
+
+    /* Conditional parameters (see mlm_when); NULL / 0: every parameter always applies. */
+    const mlm_when *when;
+    int n_when;
+
+    /* The reader's input (a drawn digit, a probe point, placed points), all optional. It lives
+       in the instance block, so checkpoints hold it, and it travels in links as `<id>.in=`.
+       input_get writes it as text over [A-Za-z0-9_.~-] into buf (n bytes, NUL-terminated) and
+       returns its length (0: no input to keep, the default). input_set reads such a text into a
+       fresh run (called right after create): 0, or -1 if the text is malformed, and then the run
+       must be as it was (mlm_input_set restores it anyway). A module with one has both. */
+    int (*input_get)(const mlm_instance *in, const void *self, char *buf, size_t n);
+    int (*input_set)(mlm_instance *in, void *self, const char *text);
+
+    /* Buttons shown under the panels: "key:Label|key:Label" (keys [a-z][a-z0-9_]*), e.g.
+       "clear:Clear". action(in, self, k) runs button k; like pointer it returns 1 to restart. */
+    const char *actions;
+    int (*action)(mlm_instance *in, void *self, int k);
+
+    int worker; /* 1: the browser runs this module's steps in a Web Worker (heavy steps) */
 } mlm_module;
+
+/* The longest input text, without its NUL. */
+#define MLM_INPUT_MAX 1024
 
 enum { MLM_POINTER_DOWN = 0, MLM_POINTER_MOVE = 1, MLM_POINTER_UP = 2 };
 
@@ -207,6 +268,7 @@ struct mlm_instance {
     int32_t final;          /* 1: the run cannot go on (all runs finished, or a fatal error) */
     int64_t status_step;    /* the step at which the status was last reported */
     char reason[200];       /* why, in a sentence a reader understands */
+    int32_t out_of_memory;  /* 1: mlm_alloc or mlm_alloc_const ran out and wrote the reason */
     mlm_rng rng;
     void *self;             /* the module's state */
     void *desc;             /* the description: module->desc_size bytes, clamped */
@@ -224,13 +286,32 @@ void mlm_destroy(mlm_instance *in);
 /* Clamp and store parameter i; returns the value actually stored. */
 double mlm_set(mlm_instance *in, int i, double value);
 double mlm_get(const mlm_instance *in, int i);
-/* (Re)start the run from the current parameters and `seed`. Returns 0, or -1 with in->reason set. */
+/* (Re)start the run from the current parameters and `seed`, keeping the reader's input (it is
+   read back into the new run, and dropped if the new run refuses it). Returns 0, or -1 with
+   in->reason set. */
 int mlm_reset(mlm_instance *in, uint64_t seed);
 /* Take up to n steps; stops early when the status changes. Returns the steps taken. */
 int mlm_step(mlm_instance *in, int n);
 void mlm_draw(mlm_instance *in);
-/* Pass pointer input to the module (see mlm_module.pointer); ignored when it has none. */
-void mlm_pointer(mlm_instance *in, int panel, int kind, double x, double y);
+/* Pass pointer input to the module (see mlm_module.pointer); ignored when it has none.
+   Returns 1 when the run was restarted because of it. */
+int mlm_pointer(mlm_instance *in, int panel, int kind, double x, double y);
+/* Run button k of the module's actions; returns 1 when the run was restarted because of it. */
+int mlm_action(mlm_instance *in, int k);
+int mlm_action_count(const mlm_module *m);
+/* The reader's input as link text (see mlm_module.input_get) into buf; its length, 0: none. */
+int mlm_input_get(const mlm_instance *in, char *buf, size_t n);
+/* Read a link's input text into the run: 0, or -1 when refused (text too long, a character
+   outside [A-Za-z0-9_.~-], or the module finds it malformed), and then nothing has changed. */
+int mlm_input_set(mlm_instance *in, const char *text);
+/* 1 if parameter i applies under description desc (see mlm_when), 0 if it does not. */
+int mlm_param_applies(const mlm_module *m, const void *desc, int i);
+/* 0 if the declaration is consistent, else -1 with the first problem in why (n bytes): names
+   that are not [a-z][a-z0-9_]* or repeat, the reserved parameter names seed, t and in (link
+   keys of the runtime's own), defaults out of range, bad choices, a when table that does not
+   parse or is circular, actions without action(), a pointer panel without pointer(). The
+   generator refuses a module that fails it. */
+int mlm_module_check(const mlm_module *m, char *why, size_t n);
 /* Floats per item of a view kind (FIELD: 1 per cell; TILES: 3 + w * h), and the floats view v
    holds now; every reader of view buffers (web/engine.js, mlmrun, the tests) asks these. */
 int mlm_view_stride(mlm_view_kind kind, const mlm_view_state *s);
@@ -239,7 +320,10 @@ long mlm_view_floats(const mlm_instance *in, int v);
 size_t mlm_snapshot_size(const mlm_instance *in);
 
 /* ---- for modules ---- */
-void *mlm_alloc(mlm_instance *in, size_t bytes);       /* zeroed, 16-byte aligned; NULL if full */
+/* Zeroed, 16-byte aligned; NULL if the block is full, and then in->reason names the module, the
+   bound (state_bytes or const_bytes) and the bytes the run needs, and the module's own mlm_fail
+   does not overwrite it. */
+void *mlm_alloc(mlm_instance *in, size_t bytes);
 void *mlm_alloc_const(mlm_instance *in, size_t bytes); /* likewise, in the constant block */
 /* Report a status. final = 0 lets the player continue after showing the reason (one of several
    runs diverged); final = 1 ends the run. The reason is printf-formatted. */
@@ -283,6 +367,14 @@ void mlm_series_view(mlm_instance *in, int v, const mlm_series *s);
    change whenever the values do (the renderer caches what it drew). */
 void mlm_field_view(mlm_instance *in, int v, float *data, int w, int h, double x0, double x1,
                     double y0, double y1, uint32_t version);
+
+/* ---- URL-safe base64 (RFC 4648 section 5: A-Z a-z 0-9 - _, no padding), for input texts ----
+   encode: n bytes into out (room for 4 ceil(n / 3) + 1 chars); returns the length, or -1 if out
+   is too small. decode: text into at most outn bytes; returns the bytes written, or -1 if text
+   holds any other character, has an impossible length (4k + 1), sets bits past its last byte
+   (so every byte string has exactly one text), or does not fit. */
+int mlm_b64_encode(const uint8_t *src, size_t n, char *out, size_t outn);
+int mlm_b64_decode(const char *text, uint8_t *out, size_t outn);
 
 /* ---- small helpers ---- */
 int mlm_isfinite(double x);

@@ -137,6 +137,20 @@ typedef struct {
 /* Upper bound on the bytes mlp_init takes from an instance for these sizes and batch: add it to
    a module's state_bytes (it includes mlm_alloc's 16-byte rounding). 0 if the sizes are invalid. */
 size_t mlp_bytes(const int *sizes, int n_layers, int max_batch);
+/* A compile-time upper bound of mlp_bytes for every network with I inputs, at most H hidden
+   layers of at most W units, O outputs, and a batch of at most B, for a module's state_bytes:
+   the parameters and gradients of the largest such network (plus I O + O for the network
+   without hidden layers, which can hold more when W is small), and the per-batch values, each
+   buffer rounded up to an even count. test_mlp checks it against mlp_bytes. */
+#define MLP_A16_(n) (((size_t)(n) + 15u) & ~(size_t)15u)
+#define MLP_PARAMS_MAX(I, W, H, O)                                                           \
+    ((size_t)(I) * (W) + (W) + ((H) > 1 ? (size_t)((H) - 1) * ((size_t)(W) * (W) + (W)) : 0) + \
+     (size_t)(W) * (O) + (O) + (size_t)(I) * (O) + (O))
+#define MLP_BYTES_MAX(I, W, H, O, B)                                                        \
+    (2 * MLP_A16_(sizeof(double) * MLP_PARAMS_MAX(I, W, H, O)) +                             \
+     MLP_A16_(sizeof(double) * (2 * ((size_t)(B) * (I) + 1) +                               \
+                                6 * (size_t)(H) * ((size_t)(B) * (W) + 1) +                 \
+                                5 * ((size_t)(B) * (O) + 1))))
 /* Set up *net (owned by the caller, normally inside the module's state) for sizes[0..n_layers),
    carve its buffers from `in` and draw its initial weights from in->rng (mlp_init_params).
    Returns 0, or -1 after mlm_fail(in, reason) for invalid sizes or a full instance. */

@@ -34,9 +34,29 @@ EMSCRIPTEN_KEEPALIVE int mlm_js_reset(mlm_instance *in, double seed) {
 }
 EMSCRIPTEN_KEEPALIVE int mlm_js_step(mlm_instance *in, int n) { return mlm_step(in, n); }
 EMSCRIPTEN_KEEPALIVE void mlm_js_draw(mlm_instance *in) { mlm_draw(in); }
-EMSCRIPTEN_KEEPALIVE void mlm_js_pointer(mlm_instance *in, int panel, int kind, double x, double y) {
-    mlm_pointer(in, panel, kind, x, y);
+/* 1: the pointer changed what training sees and the run restarted (the caller redraws from step 0). */
+EMSCRIPTEN_KEEPALIVE int mlm_js_pointer(mlm_instance *in, int panel, int kind, double x, double y) {
+    return mlm_pointer(in, panel, kind, x, y);
 }
+EMSCRIPTEN_KEEPALIVE int mlm_js_action(mlm_instance *in, int k) { return mlm_action(in, k); }
+/* The reader's input as link text, in a buffer that the next call overwrites ("" for none). */
+EMSCRIPTEN_KEEPALIVE const char *mlm_js_input_get(mlm_instance *in) {
+    static char buf[MLM_INPUT_MAX + 1];
+    mlm_input_get(in, buf, sizeof buf);
+    return buf;
+}
+/* Where JavaScript writes an input text (up to MLM_INPUT_MAX bytes and a NUL) before passing it
+   to mlm_js_input_set. */
+EMSCRIPTEN_KEEPALIVE char *mlm_js_input_buffer(void) {
+    static char buf[MLM_INPUT_MAX + 1];
+    return buf;
+}
+/* text: a NUL-terminated string in the heap (mlm_js_input_buffer). 0, or -1: refused, nothing changed. */
+EMSCRIPTEN_KEEPALIVE int mlm_js_input_set(mlm_instance *in, const char *text) { return mlm_input_set(in, text); }
+EMSCRIPTEN_KEEPALIVE int mlm_js_applies(mlm_instance *in, int i) {
+    return mlm_param_applies(in->module, in->desc, i);
+}
+EMSCRIPTEN_KEEPALIVE int mlm_js_worker(void) { return THE_MODULE->worker; }
 EMSCRIPTEN_KEEPALIVE int mlm_js_view_floats(mlm_instance *in, int v) { return (int)mlm_view_floats(in, v); }
 EMSCRIPTEN_KEEPALIVE double mlm_js_steps(mlm_instance *in) { return (double)in->steps; }
 EMSCRIPTEN_KEEPALIVE int mlm_js_status(mlm_instance *in) { return in->status; }

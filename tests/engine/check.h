@@ -77,6 +77,66 @@ static inline long check_views_nonfinite(mlm_instance *in) {
     return bad;
 }
 
+/* Bytes the run itself took from the instance block with mlm_alloc: what state_bytes bounds (the
+   instance's header, description, views and panels come on top, sized by mlm_create). */
+static inline size_t check_state_used(const mlm_instance *in) {
+    mlm_instance *fresh = mlm_create(in->module);
+    size_t fixed = fresh ? fresh->used : 0;
+    mlm_destroy(fresh);
+    return in->used - fixed;
+}
+
+/* The values a sweep tries for parameter p: min, max, the default and three between (spaced
+   evenly, or geometrically on a log scale); every value of a CHOICE or BOOL. Returns the count. */
+static inline int check_sweep_values(const mlm_param *p, double *v) {
+    int n = 0;
+    if (p->kind == MLM_CHOICE || p->kind == MLM_BOOL) {
+        for (double x = p->min; x <= p->max && n < 32; x++) v[n++] = x;
+        return n;
+    }
+    v[n++] = p->min, v[n++] = p->max, v[n++] = p->def;
+    for (int k = 1; k <= 3; k++) {
+        double t = k / 4.0;
+        v[n++] = p->log ? p->min * pow(p->max / p->min, t) : p->min + t * (p->max - p->min);
+    }
+    return n;
+}
+
+/* Every parameter, one at a time, over check_sweep_values with the others at their defaults:
+   the run starts (or is refused with a reason, never for want of memory), takes up to `steps`
+   steps, and every number it would hand the renderer is finite; so is every fixed panel range.
+   Returns the runs made. */
+static inline int check_sweep(const mlm_module *m, int steps) {
+    mlm_instance *in = mlm_create(m);
+    CHECK(in != NULL, "%s: mlm_create", m->name);
+    if (!in) return 0;
+    int runs = 0;
+    for (int i = 0; i < m->n_params; i++) {
+        double v[40];
+        int n = check_sweep_values(&m->params[i], v);
+        for (int k = 0; k < n; k++) {
+            mlm_desc_defaults(m, in->desc);
+            double set = mlm_set(in, i, v[k]);
+            if (mlm_reset(in, 1) != 0) {
+                CHECK(in->reason[0] && !in->out_of_memory, "%s=%g: refused with '%s'",
+                      m->params[i].name, set, in->reason);
+                continue;
+            }
+            runs++;
+            check_run_to_end(in, steps);
+            long bad = check_views_nonfinite(in);
+            CHECK(bad == 0, "%s=%g: %ld non-finite numbers in the views", m->params[i].name, set, bad);
+            for (int q = 0; q < m->n_panels; q++) {
+                const mlm_panel_state *ps = &in->panels[q];
+                CHECK(isfinite(ps->x0) && isfinite(ps->x1) && isfinite(ps->y0) && isfinite(ps->y1),
+                      "%s=%g: panel %s range", m->params[i].name, set, m->panels[q].name);
+            }
+        }
+    }
+    mlm_destroy(in);
+    return runs;
+}
+
 #define CHECK_DONE(name)                                                       \
     (printf("%s: %d passed, %d failed\n", name, check_passed, check_failed), \
      check_failed ? 1 : 0)

@@ -294,7 +294,7 @@ static void check_memory(void) {
 }
 
 /* Every parameter at its min, max and default, in both scenes: no failure, finite views. */
-static void check_sweep(void) {
+static void test_sweep(void) {
     mlm_instance *in = mlm_create(M);
     int runs = 0;
     for (int scene = 0; scene < 2; scene++)
@@ -348,6 +348,6 @@ int main(void) {
     check_learning();
     check_divergence();
     check_memory();
-    check_sweep();
+    test_sweep();
     return CHECK_DONE("test_backpropagation");
 }

@@ -211,7 +211,7 @@ static void check_normalisation(void) {
 }
 
 /* A stroke through pointer() changes the input and the probabilities without a training step;
-   pressing "clear" wipes it; the drawing is part of a checkpoint. */
+   the Clear button (an action) wipes it; the drawing is part of a checkpoint. */
 static void check_pointer(void) {
     mlm_instance *in = start(1);
     dr_state *s = in->self;
@@ -223,7 +223,8 @@ static void check_pointer(void) {
     int64_t steps = in->steps;
     double params0 = s->net.params[7];
     /* clear, then draw a 0: a ring */
-    mlm_pointer(in, P_DRAW, MLM_POINTER_DOWN, 16, -3);
+    CHECK(mlm_action_count(M) == 1 && strcmp(M->actions, "clear:Clear") == 0, "one button, Clear");
+    CHECK(mlm_action(in, 0) == 0 && in->steps == steps, "Clear restarted the run");
     CHECK(s->npts == 0, "clear left %d points", s->npts);
     double sum = 0;
     for (int p = 0; p < DR_I; p++) sum += s->input[p];
@@ -257,7 +258,7 @@ static void check_pointer(void) {
     size_t size = mlm_snapshot_size(in);
     unsigned char *snap = malloc(size);
     memcpy(snap, in, size);
-    mlm_pointer(in, P_DRAW, MLM_POINTER_DOWN, 16, -3);
+    mlm_action(in, 0);
     mlm_step(in, 13);
     memcpy(in, snap, size);
     CHECK(s->npts == n, "the restored drawing has %d points, not %d", s->npts, n);
@@ -272,6 +273,93 @@ static void check_pointer(void) {
     mlm_destroy(in);
 }
 
+/* The drawn digit is the reader's input: 54 characters of URL-safe base64 that decode to the
+   same 64 grey levels, kept by a restart with other parameters, restored into a fresh run with
+   the same probabilities; texts that are not such a digit are refused and change nothing. */
+static void check_input(void) {
+    mlm_instance *in = start(2);
+    dr_state *s = in->self;
+    char text[MLM_INPUT_MAX + 1];
+    CHECK(mlm_input_get(in, text, sizeof text) == 0, "the seven of create is no input: '%s'", text);
+    mlm_step(in, 100);
+    /* a 1: one stroke down the middle */
+    mlm_action(in, 0);
+    mlm_pointer(in, P_DRAW, MLM_POINTER_DOWN, 15, 28);
+    for (int k = 1; k <= 20; k++) mlm_pointer(in, P_DRAW, MLM_POINTER_MOVE, 16, 28 - k);
+    mlm_pointer(in, P_DRAW, MLM_POINTER_UP, 16, 8);
+    double drawn[DR_I];
+    memcpy(drawn, s->input, sizeof drawn);
+    int len = mlm_input_get(in, text, sizeof text);
+    CHECK(len == 54, "the digit as %d characters: %s", len, text);
+    /* decode by hand: 5 bits a pixel, most significant first */
+    uint8_t bytes[40];
+    CHECK(mlm_b64_decode(text, bytes, sizeof bytes) == 40, "40 bytes");
+    int bad = 0;
+    for (int p = 0; p < DR_I; p++) {
+        int level = 0;
+        for (int b = 0; b < 5; b++) level = level * 2 + (bytes[(5 * p + b) / 8] >> (7 - (5 * p + b) % 8) & 1);
+        bad += level != (int)(drawn[p] * 16 + 0.5);
+    }
+    CHECK(bad == 0, "%d pixels encoded wrongly", bad);
+
+    /* a restart with other parameters keeps it */
+    mlm_set(in, P_("hidden"), 16);
+    CHECK(mlm_reset(in, 3) == 0, "%s", in->reason);
+    s = in->self;
+    CHECK(in->steps == 0 && memcmp(s->input, drawn, sizeof drawn) == 0, "the digit did not survive the restart");
+    /* a fresh run from the link reads the same 64 numbers and so gives the same probabilities */
+    mlm_instance *b = start(3);
+    mlm_set(b, P_("hidden"), 16);
+    mlm_reset(b, 3);
+    CHECK(mlm_input_set(b, text) == 0, "'%s' refused", text);
+    dr_state *sb = b->self;
+    CHECK(memcmp(sb->input, drawn, sizeof drawn) == 0 && sb->npts == 0, "the link's digit differs");
+    mlm_draw(in), mlm_draw(b);
+    CHECK(strcmp(in->views[V_VERDICT].text, b->views[V_VERDICT].text) == 0, "'%s' / '%s'",
+          in->views[V_VERDICT].text, b->views[V_VERDICT].text);
+    /* the canvas shows the pixels enlarged: every 4 x 4 block its pixel's level */
+    int off = 0;
+    for (int r = 0; r < DR_F; r++)
+        for (int c = 0; c < DR_F; c++) off += sb->raw[r * DR_F + c] != (float)drawn[(r / 4) * 8 + c / 4];
+    CHECK(off == 0, "%d canvas pixels differ from the 8x8 digit", off);
+    /* the next stroke starts a new drawing */
+    mlm_pointer(b, P_DRAW, MLM_POINTER_DOWN, 4, 4);
+    mlm_pointer(b, P_DRAW, MLM_POINTER_MOVE, 28, 4);
+    double top = 0;
+    for (int c = 0; c < 8; c++) top += sb->input[c];
+    CHECK(top == 0 && sb->npts == 2, "the link's digit was not replaced by the stroke");
+
+    /* Clear is an input too: an empty canvas survives a restart */
+    mlm_action(b, 0);
+    CHECK(mlm_input_get(b, text, sizeof text) == 54, "cleared: %s", text);
+    CHECK(strspn(text, "A") == 54, "a blank digit is all zeros: %s", text);
+    mlm_reset(b, 3);
+    double ink = 0;
+    for (int p = 0; p < DR_I; p++) ink += ((dr_state *)b->self)->input[p];
+    CHECK(ink == 0, "the cleared canvas came back with ink");
+
+    /* hostile texts: refused, the run unchanged */
+    size_t size = mlm_snapshot_size(in);
+    unsigned char *before = malloc(size);
+    memcpy(before, in, size);
+    char level17[55], longer[60];
+    memset(level17, 'A', 54), level17[54] = 0;
+    level17[0] = 'i'; /* 100010 : the first pixel's level is 17 */
+    memset(longer, 'A', 58), longer[58] = 0;
+    static const char *const hostile[] = {"", "A", "AAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                          "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+",
+                                          "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB", "~~~~"};
+    for (int k = 0; k < MLM_COUNT(hostile); k++) {
+        CHECK(mlm_input_set(in, hostile[k]) == -1, "'%s' accepted", hostile[k]);
+        CHECK(memcmp(before, in, size) == 0, "'%s' changed the run", hostile[k]);
+    }
+    CHECK(mlm_input_set(in, level17) == -1 && memcmp(before, in, size) == 0, "a level of 17 accepted");
+    CHECK(mlm_input_set(in, longer) == -1 && memcmp(before, in, size) == 0, "58 characters accepted");
+    free(before);
+    mlm_destroy(b);
+    mlm_destroy(in);
+}
+
 static void check_divergence(void) {
     mlm_instance *in = mlm_create(M);
     mlm_set(in, P_("lr"), 0.3);
@@ -283,7 +371,7 @@ static void check_divergence(void) {
     mlm_destroy(in);
 }
 
-static void check_sweep(void) {
+static void test_sweep(void) {
     mlm_instance *in = mlm_create(M);
     int runs = 0;
     for (int p = 0; p < M->n_params; p++) {
@@ -316,7 +404,8 @@ int main(void) {
     check_normalisation();
     check_learning();
     check_pointer();
+    check_input();
     check_divergence();
-    check_sweep();
+    test_sweep();
     return CHECK_DONE("test_digit_reader");
 }

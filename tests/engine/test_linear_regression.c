@@ -343,7 +343,7 @@ static int all_finite(const mlm_instance *in) {
 }
 
 /* Every parameter at its min, max and default, under every data set, batch mode and scaling. */
-static void check_sweep(void) {
+static void test_sweep(void) {
     mlm_instance *in = mlm_create(M);
     int runs = 0;
     for (int data = 0; data <= 1; data++)
@@ -393,6 +393,6 @@ int main(void) {
     check_unbiased(LINREG_MINI, 7);
     check_sampled_descent();
     check_determinism();
-    check_sweep();
+    test_sweep();
     return CHECK_DONE("test_linear_regression");
 }

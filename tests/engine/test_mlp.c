@@ -596,7 +596,38 @@ static void test_determinism(void) {
     mlm_destroy(c);
 }
 
+/* MLP_BYTES_MAX(I, W, H, O, B) bounds mlp_bytes of every network it covers: I inputs, 0..H
+   hidden layers of 1..W units each, O outputs, batches 1..B; and it is not loose by more than the
+   even rounding and the I O + O allowance at the largest shape. */
+static void test_bytes_max(void) {
+    mlm_rng r;
+    mlm_rng_seed(&r, 5, 2);
+    int over = 0;
+    for (int trial = 0; trial < 4000; trial++) {
+        int I = 1 + (int)mlm_rng_below(&r, 70), W = 1 + (int)mlm_rng_below(&r, 130);
+        int H = (int)mlm_rng_below(&r, 7), O = 1 + (int)mlm_rng_below(&r, 12);
+        int B = 1 + (int)mlm_rng_below(&r, 200);
+        int sizes[MLP_MAX_LAYERS], n = 0, h = (int)mlm_rng_below(&r, (uint32_t)H + 1);
+        sizes[n++] = I;
+        for (int k = 0; k < h; k++) sizes[n++] = 1 + (int)mlm_rng_below(&r, (uint32_t)W);
+        sizes[n++] = O;
+        int b = 1 + (int)mlm_rng_below(&r, (uint32_t)B);
+        size_t got = mlp_bytes(sizes, n, b), bound = MLP_BYTES_MAX(I, W, H, O, B);
+        if (got == 0 || got > bound) {
+            over++;
+            if (over < 5) fprintf(stderr, "I %d W %d H %d O %d B %d: mlp_bytes %zu > %zu\n", I, W, H, O, B, got, bound);
+        }
+    }
+    CHECK(over == 0, "%d shapes above MLP_BYTES_MAX", over);
+    /* the largest shape: within the allowance of the bound */
+    int big[8] = {64, 128, 128, 128, 10};
+    size_t got = mlp_bytes(big, 5, 100), bound = MLP_BYTES_MAX(64, 128, 3, 10, 100);
+    size_t slack = 2 * 16 * 2 + sizeof(double) * (2 * (64 * 10 + 10) + 2 + 18 + 5) + 48;
+    CHECK(got <= bound && bound - got <= slack, "64-128x3-10: %zu, bound %zu", got, bound);
+}
+
 int main(void) {
+    test_bytes_max();
     test_activations();
     test_losses();
     test_gradients();

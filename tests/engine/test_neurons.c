@@ -327,7 +327,7 @@ static void check_learning(void) {
 }
 
 /* Every parameter at its min, max and default, in every scene: 300 steps, finite views. */
-static void check_sweep(void) {
+static void test_sweep(void) {
     mlm_instance *in = mlm_create(M);
     for (int scene = 0; scene < 3; scene++)
         for (int p = 0; p < M->n_params; p++) {
@@ -344,7 +344,7 @@ static void check_sweep(void) {
                 mlm_step(in, 300);
                 long bad = check_views_nonfinite(in);
                 CHECK(bad == 0, "scene %d %s=%g: %ld non-finite", scene, q->name, vals[k], bad);
-                CHECK(in->used <= M->state_bytes, "state bound");
+                CHECK(check_state_used(in) <= M->state_bytes, "state bound %zu > %zu", check_state_used(in), M->state_bytes);
             }
         }
     mlm_destroy(in);
@@ -361,6 +361,6 @@ int main(void) {
     check_relu_sum();
     check_relu_gradient();
     check_learning();
-    check_sweep();
+    test_sweep();
     return CHECK_DONE("test_neurons");
 }

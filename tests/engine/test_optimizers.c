@@ -185,7 +185,71 @@ static void test_divergence(void) {
     /* Nobody switched on: the run cannot start, and says why. */
     in = mlm_create(M);
     only(in, OP_N); /* keep = OP_N matches no optimizer */
-    CHECK(mlm_reset(in, 1) == -1 && strstr(in->reason, "at least one"), "%s", in->reason);
+    CHECK(mlm_reset(in, 1) == -1 && strstr(in->reason, "no optimizer is switched on: switch one on to race"), "%s", in->reason);
+    mlm_destroy(in);
+}
+
+/* ---- several runs: each run's end is reported without ending the race, and written in the
+   loss panel; the race converged only if every racer did ---- */
+static void test_run_ends(void) {
+    /* Booth, SGD at 0.01 (below 2/λmax = 2/18) and Adagrad at 1: both converge, at different
+       steps. */
+    mlm_instance *in = mlm_create(M);
+    check_set_choice(in, "fn", "booth");
+    check_set(in, "steps", 20000);
+    only(in, -1);
+    for (int k = 0; k < OP_N; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "on_%s", mlm_opt_key[k]);
+        check_set(in, name, k == MLM_OPT_SGD || k == MLM_OPT_ADAGRAD);
+    }
+    check_set(in, "lr_sgd", 0.01);
+    check_set(in, "lr_adagrad", 1);
+    CHECK(mlm_reset(in, 1) == 0, "reset: %s", in->reason);
+    int reports = 0;
+    while (!in->final && in->steps < 20000) {
+        mlm_step(in, 20000);
+        if (!in->final && in->status == MLM_CONVERGED) {
+            reports++;
+            CHECK(strstr(in->reason, "converged at step") && strstr(in->reason, "the others go on"), "%s", in->reason);
+            mlm_draw(in);
+            const char *ends = in->views[V_ENDS].text;
+            CHECK(!in->views[V_ENDS].hidden && strstr(ends, "converged: ") == ends, "ends: %s", ends);
+        }
+    }
+    CHECK(reports == 1, "%d non-final reports for two racers", reports);
+    CHECK(in->status == MLM_CONVERGED && in->final && strstr(in->reason, "every optimizer converged"),
+          "status %d: %s", in->status, in->reason);
+    mlm_draw(in);
+    const op_state *s = in->self;
+    char want[120];
+    snprintf(want, sizeof want, "converged: %s %lld, %s %lld", mlm_opt_name[MLM_OPT_SGD],
+             (long long)s->run[MLM_OPT_SGD].end_step, mlm_opt_name[MLM_OPT_ADAGRAD],
+             (long long)s->run[MLM_OPT_ADAGRAD].end_step);
+    CHECK(strcmp(in->views[V_ENDS].text, want) == 0, "ends '%s', want '%s'", in->views[V_ENDS].text, want);
+    mlm_destroy(in);
+
+    /* One converges, one diverges: the race ends diverged, never "converged". On Rosenbrock SGD
+       at 0.01 flies off within five steps (see test_divergence); Adamax converges. */
+    in = mlm_create(M);
+    check_set_choice(in, "fn", "rosenbrock");
+    check_set(in, "steps", 20000);
+    for (int k = 0; k < OP_N; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "on_%s", mlm_opt_key[k]);
+        check_set(in, name, k == MLM_OPT_SGD || k == MLM_OPT_ADAMAX);
+    }
+    check_set(in, "lr_sgd", 0.01);
+    CHECK(mlm_reset(in, 1) == 0, "reset: %s", in->reason);
+    check_run_to_end(in, 20000);
+    s = in->self;
+    CHECK(s->run[MLM_OPT_SGD].state == OP_DIVERGED && s->run[MLM_OPT_ADAMAX].state == OP_CONVERGED,
+          "states %d %d", s->run[MLM_OPT_SGD].state, s->run[MLM_OPT_ADAMAX].state);
+    CHECK(in->status == MLM_DIVERGED && in->final && strstr(in->reason, "1 converged, 1 diverged"),
+          "status %d: %s", in->status, in->reason);
+    mlm_draw(in);
+    CHECK(strstr(in->views[V_ENDS].text, "converged: Adamax") && strstr(in->views[V_ENDS].text, "diverged: SGD"),
+          "ends: %s", in->views[V_ENDS].text);
     mlm_destroy(in);
 }
 
@@ -307,13 +371,37 @@ static void test_defaults(void) {
     mlm_destroy(in);
 }
 
+/* An optimizer's own settings (every parameter named <something>_<its key>) show exactly while it
+   races; the shared ones (function, start, race length, the switches) always. */
+static void test_when(void) {
+    op_desc d;
+    mlm_desc_defaults(M, &d);
+    int conditional = 0;
+    for (int off = 0; off < OP_N; off++) {
+        for (int k = 0; k < OP_N; k++) d.cfg[k].on = k != off;
+        for (int i = 0; i < M->n_params; i++) {
+            const char *name = M->params[i].name, *us = strchr(name, '_');
+            int owner = -1;
+            for (int k = 0; k < OP_N && us; k++)
+                if (strcmp(us + 1, mlm_opt_key[k]) == 0) owner = k;
+            int is_switch = strncmp(name, "on_", 3) == 0;
+            int want = owner < 0 || is_switch || owner != off;
+            conditional += off == 0 && owner >= 0 && !is_switch;
+            CHECK(mlm_param_applies(M, &d, i) == want, "%s with %s off", name, mlm_opt_key[off]);
+        }
+    }
+    CHECK(conditional == 25, "%d per-optimizer settings", conditional);
+}
+
 int main(void) {
     CHECK(mlm_manifest_check(M) == NULL, "%s", mlm_manifest_check(M));
+    test_when();
     test_booth();
     test_same_rule();
     test_start_and_markers();
     test_divergence();
     test_race_end();
+    test_run_ends();
     test_sweep();
     test_checkpoint();
     test_defaults();

@@ -362,7 +362,7 @@ static void test_drawing(void) {
     mlm_pointer(in, P_DATA, MLM_POINTER_DOWN, -2.5, 1.25);
     mlm_pointer(in, P_NET, MLM_POINTER_DOWN, 4, 4); /* not the data panel: ignored */
     CHECK(in->steps == steps, "the pointer took a step");
-    CHECK(s->c->probe[0] == -2.5 && s->c->probe[1] == 1.25, "probe at (%g, %g)", s->c->probe[0], s->c->probe[1]);
+    CHECK(s->probe[0] == -2.5 && s->probe[1] == 1.25, "probe at (%g, %g)", s->probe[0], s->probe[1]);
     mlm_draw(in);
     double q = ref_predict(s, p, -2.5, 1.25, units);
     int F = ref_features(f, -2.5, 1.25, s->mask);
@@ -388,7 +388,7 @@ static void test_drawing(void) {
     CHECK(in->views[V_PROBE].data[0] == -2.5f && in->views[V_PROBE].data[1] == 1.25f, "probe marker");
     /* a press outside the square is clamped to it */
     mlm_pointer(in, P_DATA, MLM_POINTER_MOVE, 50, -50);
-    CHECK(s->c->probe[0] == PG_BOX && s->c->probe[1] == -PG_BOX, "probe not clamped");
+    CHECK(s->probe[0] == PG_BOX && s->probe[1] == -PG_BOX, "probe not clamped");
     mlm_destroy(in);
 }
 
@@ -448,10 +448,14 @@ static void test_sweep(void) {
                 mlm_step(in, 300);
                 CHECK(check_views_nonfinite(in) == 0, "dataset %d act %d layers %d: non-finite views", ds, act, layers);
             }
-    /* no feature ticked: the network still sees x1 and x2 */
+    /* no feature ticked: refused with a reason the widget shows, never trained on x1, x2 behind
+       the reader's back */
     mlm_desc_defaults(M, in->desc);
     for (int k = 0; k < MLP_FEAT_COUNT; k++) mlm_set(in, P_("f_x1") + k, 0);
-    CHECK(mlm_reset(in, 1) == 0 && ((pg_state *)in->self)->F == 2, "no features: not x1, x2");
+    CHECK(mlm_reset(in, 1) == -1 && in->self == NULL && in->final, "no features: the run started");
+    CHECK(strstr(in->reason, "Switch on at least one input feature") != NULL, "reason: %s", in->reason);
+    mlm_set(in, P_("f_x2sq"), 1); /* any one will do */
+    CHECK(mlm_reset(in, 1) == 0 && ((pg_state *)in->self)->F == 1, "one feature: %s", in->reason);
     /* layers = 0 is logistic regression: no hidden unit, F + 1 tiles, F edges */
     mlm_desc_defaults(M, in->desc);
     mlm_set(in, P_("layers"), 0);
@@ -463,7 +467,75 @@ static void test_sweep(void) {
     mlm_destroy(in);
 }
 
+/* Layer k's width applies while there are at least k layers; the penalty's rate with a penalty. */
+static void test_when(void) {
+    pg_desc d;
+    mlm_desc_defaults(M, &d);
+    for (int layers = 0; layers <= PG_HMAX; layers++) {
+        d.layers = layers;
+        for (int k = 1; k <= PG_HMAX; k++) {
+            char name[4] = {'n', (char)('0' + k), 0};
+            CHECK(mlm_param_applies(M, &d, P_(name)) == (k <= layers), "%s with %d layers", name, layers);
+        }
+    }
+    for (int reg = 0; reg < 3; reg++) {
+        d.reg = reg;
+        CHECK(mlm_param_applies(M, &d, P_("reg_rate")) == (reg != PG_REG_NONE), "reg_rate with reg %d", reg);
+    }
+    CHECK(mlm_param_applies(M, &d, P_("lr")) && mlm_param_applies(M, &d, P_("layers")), "unconditional");
+}
+
+/* The probe is the reader's input: it survives a reset and any parameter change, a link's text
+   puts it back exactly, and texts that are not a point of the square are refused without
+   changing the run. */
+static void test_input(void) {
+    mlm_instance *in = start(4, NULL);
+    pg_state *s = in->self;
+    char buf[MLM_INPUT_MAX + 1];
+    CHECK(mlm_input_get(in, buf, sizeof buf) == 0, "at (px, py) there is nothing to keep: '%s'", buf);
+    mlm_step(in, 20);
+    mlm_pointer(in, P_DATA, MLM_POINTER_DOWN, -2.504, 1.3333);
+    CHECK(s->probe[0] == -2.5 && s->probe[1] == 1.33, "probe at (%.17g, %.17g)", s->probe[0], s->probe[1]);
+    int len = mlm_input_get(in, buf, sizeof buf);
+    CHECK(len > 0 && strcmp(buf, "-2.50~1.33") == 0, "input '%s'", buf);
+    /* kept by a reset with other parameters */
+    mlm_set(in, P_("layers"), 3);
+    CHECK(mlm_reset(in, 5) == 0, "%s", in->reason);
+    s = in->self;
+    CHECK(in->steps == 0 && s->probe[0] == -2.5 && s->probe[1] == 1.33, "lost by reset: (%g, %g)", s->probe[0], s->probe[1]);
+    /* a link's text into a fresh instance: the same point, to the bit, the same drawing */
+    mlm_instance *b = start(5, "layers", 3.0, NULL);
+    CHECK(mlm_input_set(b, buf) == 0, "'%s' refused", buf);
+    pg_state *sb = b->self;
+    CHECK(sb->probe[0] == s->probe[0] && sb->probe[1] == s->probe[1], "(%.17g, %.17g)", sb->probe[0], sb->probe[1]);
+    mlm_draw(in), mlm_draw(b);
+    CHECK(strcmp(in->views[V_PROBE_TEXT].text, b->views[V_PROBE_TEXT].text) == 0, "%s / %s",
+          in->views[V_PROBE_TEXT].text, b->views[V_PROBE_TEXT].text);
+    static const char *const good[] = {"6~-6", "0.5~0", "-0.05~5.99"};
+    static const double want[][2] = {{6, -6}, {0.5, 0}, {-0.05, 5.99}};
+    for (int k = 0; k < MLM_COUNT(good); k++) {
+        CHECK(mlm_input_set(b, good[k]) == 0 && sb->probe[0] == want[k][0] && sb->probe[1] == want[k][1],
+              "'%s' read as (%g, %g)", good[k], sb->probe[0], sb->probe[1]);
+    }
+    /* hostile or malformed: refused, the run unchanged */
+    size_t size = mlm_snapshot_size(b);
+    unsigned char *before = malloc(size);
+    memcpy(before, b, size);
+    static const char *const bad[] = {"", "1", "1~", "~1", "1~2~3", "6.01~0", "0~-7", "1e1~0", "inf~0",
+                                      "nan~nan", "0x1~0", "1.~2", "1.234~0", "--1~0", "1 ~2", "1~2 ",
+                                      "100~0", ".5~0", "1,2", "AAAA"};
+    for (int k = 0; k < MLM_COUNT(bad); k++) {
+        CHECK(mlm_input_set(b, bad[k]) == -1, "'%s' accepted", bad[k]);
+        CHECK(memcmp(before, b, size) == 0, "'%s' changed the run", bad[k]);
+    }
+    free(before);
+    mlm_destroy(b);
+    mlm_destroy(in);
+}
+
 int main(void) {
+    test_when();
+    test_input();
     test_declaration();
     test_datasets();
     test_gradients();

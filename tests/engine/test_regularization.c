@@ -478,7 +478,7 @@ static int all_finite(const mlm_instance *in) {
 }
 
 /* Every parameter at its min, max and default, in every scene (and, fitting, every penalty). */
-static void check_sweep(void) {
+static void test_sweep(void) {
     mlm_instance *in = mlm_create(M);
     int runs = 0;
     for (int scene = 0; scene < 3; scene++)
@@ -543,6 +543,6 @@ int main(void) {
     check_projections();
     check_constraint();
     check_determinism();
-    check_sweep();
+    test_sweep();
     return CHECK_DONE("test_regularization");
 }

@@ -267,8 +267,29 @@ static void test_checkpoint(void) {
     mlm_destroy(in);
 }
 
+/* The controls shown for an optimizer are the hyperparameters its rule reads (mlm_opt_uses):
+   mu for momentum and Nesterov, beta1 and beta2 for the Adam family, rho for RMSprop and
+   Adadelta; the learning rate for all. */
+static void test_when(void) {
+    static const struct { const char *name; int uses; } hp[] = {
+        {"mu", MLM_OPT_USES_MOMENTUM}, {"beta1", MLM_OPT_USES_BETA1},
+        {"beta2", MLM_OPT_USES_BETA2}, {"rho", MLM_OPT_USES_RHO}};
+    tf_desc d;
+    mlm_desc_defaults(M, &d);
+    for (int k = 0; k < MLM_OPT_COUNT; k++) {
+        d.opt = k;
+        for (int h = 0; h < MLM_COUNT(hp); h++) {
+            int shown = mlm_param_applies(M, &d, mlm_param_index(M, hp[h].name));
+            int read = (mlm_opt_uses((mlm_opt_kind)k) & hp[h].uses) != 0;
+            CHECK(shown == read, "%s with %s: shown %d, read %d", hp[h].name, mlm_opt_key[k], shown, read);
+        }
+        CHECK(mlm_param_applies(M, &d, mlm_param_index(M, "lr")), "lr with %s", mlm_opt_key[k]);
+    }
+}
+
 int main(void) {
     CHECK(mlm_manifest_check(M) == NULL, "%s", mlm_manifest_check(M));
+    test_when();
     test_convex();
     test_stops();
     test_himmelblau();

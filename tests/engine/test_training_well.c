@@ -308,7 +308,7 @@ static void check_determinism(void) {
 }
 
 /* Every parameter at its min, max and default: no failure, finite views, memory in bounds. */
-static void check_sweep(void) {
+static void test_sweep(void) {
     mlm_instance *in = mlm_create(M);
     int runs = 0;
     for (int p = 0; p < M->n_params; p++) {
@@ -342,6 +342,6 @@ int main(void) {
     check_augmentation();
     check_divergence();
     check_determinism();
-    check_sweep();
+    test_sweep();
     return CHECK_DONE("test_training_well");
 }

@@ -171,6 +171,33 @@ for (const name of modules) {
     assert.equal(M._mlm_js_n_params(), manifest.params.length, 'parameter count');
     assert.equal(M._mlm_js_n_views(), manifest.views.length, 'view count');
     assert.equal(M._mlm_js_n_panels(), manifest.panels.length, 'panel count');
+    // The contract's newer exports are there, and agree with the manifest: whether each
+    // parameter applies at the defaults (its "when"), whether the module asks for a worker.
+    for (const f of ['input_get', 'input_set', 'input_buffer', 'action', 'applies', 'worker']) {
+      assert.equal(typeof M['_mlm_js_' + f], 'function', `mlm_js_${f} is not exported`);
+    }
+    assert.equal(M._mlm_js_worker(), manifest.worker ? 1 : 0, 'worker flag');
+    {
+      const inst = M._mlm_js_create();
+      assert.equal(M._mlm_js_reset(inst, 1), 0, 'reset at the defaults');
+      manifest.params.forEach((p, i) => {
+        let want = 1;
+        if (p.when) {
+          const on = manifest.params[p.when.on].def;
+          want = ('min' in p.when ? on >= p.when.min : p.when.keys.includes(on)) ? 1 : 0;
+          // a condition on a parameter that is itself conditional holds only if that one applies
+          if (want && manifest.params[p.when.on].when) want = M._mlm_js_applies(inst, p.when.on);
+        }
+        assert.equal(M._mlm_js_applies(inst, i), want, `${p.name} applies at the defaults`);
+      });
+      // an input text refused in wasm as natively: a character no link carries
+      if (manifest.input) {
+        const buf = M._mlm_js_input_buffer();
+        M.HEAPU8.set(new TextEncoder().encode('bad text\0'), buf);
+        assert.equal(M._mlm_js_input_set(inst, buf), -1, 'a text with a space is refused');
+      }
+      M._mlm_js_destroy(inst);
+    }
     for (const cfg of configs(manifest)) {
       await t.test(`${cfg.name}, ${cfg.steps} step${cfg.steps === 1 ? '' : 's'}`, () => {
         const problems = compare(manifest, runNative(name, manifest, cfg), runWasm(M, manifest, cfg));
