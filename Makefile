@@ -61,10 +61,12 @@ site/index.html: build/native/mlmbook $(CHAPTERS) $(wildcard engine/*.c) $(wildc
 node_modules/katex:
 	@scripts/setup.sh
 
-# Build and serve the book at http://127.0.0.1:$(PORT) (Ctrl-C stops it).
+# Build and serve the book at http://127.0.0.1:$(PORT) (Ctrl-C stops it). While it runs, saving a
+# chapter, a module, the runtime or the generator rebuilds the book and reloads the open page.
+WATCH := chapters engine web scripts/generator
 serve: setup
 	@$(MAKE) --no-print-directory site
-	@python3 scripts/serve.py --port $(PORT) --dir site
+	@python3 scripts/serve.py --port $(PORT) --dir site --watch $(WATCH) --build "$(MAKE) --no-print-directory site"
 
 # Every test: engine (ASan+UBSan), generator, runtime logic and wasm/native parity, browser.
 test: setup
