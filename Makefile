@@ -41,7 +41,7 @@ EMFLAGS := $(WARN) $(FPFLAGS) -O2 -msimd128 \
 WASM := $(foreach m,$(MODULES),build/wasm/$(m).mjs)
 WASM_CORE := $(patsubst engine/core/%.c,build/wasm/obj/core_%.o,$(CORE_LIB))
 
-.PHONY: all setup site serve test test-engine test-generator test-web test-browser bench chapter clean
+.PHONY: all setup site serve test check fuzz test-engine test-generator test-web test-browser bench chapter clean
 
 # Build the whole book into site/ (the default).
 all: site
@@ -72,6 +72,15 @@ serve: setup
 test: setup
 	@$(MAKE) --no-print-directory site $(ENGINE_TESTS) build/native/mlmbook build/native/mlmrun
 	@tests/run.sh
+
+# One chapter only: make check NAME=slug runs the engine tests of the modules chapters/NN-slug.md
+# uses, their wasm/native parity and the browser tests of slug.html, and says how long it took.
+check: setup
+	@[ -n "$(NAME)" ] || { echo "usage: make check NAME=slug (chapters/NN-slug.md)" >&2; exit 2; }
+	@mods=$$(tests/run.sh modules "$(NAME)") || exit 2; \
+	  tests=$$(for m in $$mods; do [ -f tests/engine/test_$$m.c ] && echo build/test/test_$$m; done); \
+	  $(MAKE) --no-print-directory site build/native/mlmrun $$tests
+	@MLM_ONLY="$(NAME)" tests/run.sh engine web browser
 
 test-engine: $(ENGINE_TESTS)
 	@tests/run.sh engine

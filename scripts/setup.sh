@@ -22,8 +22,27 @@ if [ -n "$missing" ]; then
 fi
 
 # npm packages (KaTeX for build-time math, playwright-core for browser tests), exactly as locked.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# Installed when a package the lock file names is missing or at another version (compared by
+# content, not by file dates: a fresh checkout's lock file is always newer than an install).
+lock_ok() {
+  node -e '
+    const fs = require("fs");
+    const lock = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
+    for (const [dir, p] of Object.entries(lock.packages || {})) {
+      if (!dir.startsWith("node_modules/") || p.optional) continue;
+      let v = null;
+      try { v = JSON.parse(fs.readFileSync(dir + "/package.json", "utf8")).version; } catch {}
+      if (v !== p.version) { console.error("setup: " + dir + " is " + (v || "missing") + ", the lock file says " + p.version); process.exit(1); }
+    }' 2>&1
+}
+if ! why=$(lock_ok); then
+  echo "$why"
+  if [ -L node_modules ]; then
+    # npm ci would empty the folder the link points to, which other checkouts share.
+    echo "setup: node_modules is a link to $(readlink node_modules): run npm ci there, or remove the link" >&2
+    exit 1
+  fi
   echo "setup: installing npm packages from package-lock.json"
   npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
-  [ -f node_modules/katex/package.json ] || { echo "setup: npm ci failed" >&2; exit 1; }
+  lock_ok >/dev/null || { echo "setup: npm ci failed" >&2; exit 1; }
 fi

@@ -1,9 +1,45 @@
 #!/bin/sh
 # Runs the test suites and ends with one line, "N passed, M failed", summed over all of them.
-# Usage: tests/run.sh [engine|generator|web|browser ...]  (default: all, in that order)
-# The Makefile builds what each suite needs first (`make test`).
+# Usage: tests/run.sh [engine|generator|web|browser|fuzz ...]  (default: all but fuzz, in order)
+#        tests/run.sh modules SLUG   the engine modules chapters/NN-SLUG.md uses, one a line
+# The Makefile builds what each suite needs first (`make test`, `make check`, `make fuzz`).
+#
+# MLM_ONLY=slug[,slug...] narrows the suites to those chapters (what `make check NAME=slug` runs):
+# the engine tests of the modules the chapters use, the wasm/native parity of those modules (the
+# rest of the web suite is skipped) and the browser tests of those pages.
 set -u
 cd "$(dirname "$0")/.."
+t_start=$(date +%s)
+
+# The modules a chapter uses: its widget blocks (```widget MODULE) and its run blocks
+# (```run NAME ... module = MODULE).
+chapter_modules() {
+  slug=$1
+  set -- chapters/[0-9]*-"$slug".md
+  [ -f "$1" ] || { echo "tests/run.sh: no chapter chapters/NN-$slug.md" >&2; return 1; }
+  for f in "$@"; do
+    awk '/^```widget[ \t]/ { print $2 }
+         /^```run([ \t]|$)/ { inrun = 1; next }
+         inrun && /^```/ { inrun = 0 }
+         inrun && /^module[ \t]*=/ { sub(/^module[ \t]*=[ \t]*/, ""); sub(/[ \t#].*/, ""); print }' "$f"
+  done | sort -u
+}
+
+if [ "${1:-}" = modules ]; then
+  chapter_modules "${2:?usage: tests/run.sh modules SLUG}"
+  exit $?
+fi
+
+only=${MLM_ONLY:-}
+only_modules=""
+if [ -n "$only" ]; then
+  for slug in $(echo "$only" | tr ',' ' '); do
+    m=$(chapter_modules "$slug") || exit 2
+    only_modules="$only_modules $m"
+  done
+  echo "== only chapter(s) $only: modules$only_modules"
+fi
+
 suites=${*:-engine generator web browser}
 passed=0
 failed=0
@@ -31,8 +67,16 @@ for s in $suites; do
     echo "== engine tests (ASan + UBSan)"
     : > "$log"
     st=0
-    for t in build/test/test_*; do
-      [ -x "$t" ] || continue
+    if [ -n "$only" ]; then
+      tests=""
+      for m in $only_modules; do
+        [ -f "tests/engine/test_$m.c" ] && tests="$tests build/test/test_$m"
+      done
+    else
+      tests=$(ls build/test/test_* 2>/dev/null)
+    fi
+    for t in $tests; do
+      [ -x "$t" ] || { echo "$t is not built" >> "$log"; st=1; continue; }
       "$t" >> "$log" 2>&1 || st=1
     done
     grep -v '^$' "$log" | grep -E 'passed|failed|check failed|ERROR|runtime error' | head -50
@@ -47,7 +91,8 @@ for s in $suites; do
     ;;
   web)
     echo "== runtime logic and wasm/native parity (node --test)"
-    node --test --test-reporter=tap tests/web/*.test.mjs > "$log" 2>&1
+    if [ -n "$only" ]; then files=tests/web/parity.test.mjs; else files=$(ls tests/web/*.test.mjs); fi
+    MLM_ONLY_MODULES=$(echo $only_modules | tr ' ' ',') node --test --test-reporter=tap $files > "$log" 2>&1
     st=$?
     grep -E '^not ok|^# (pass|fail)' "$log"
     add web $st
@@ -66,5 +111,6 @@ for s in $suites; do
     ;;
   esac
 done
+echo "== took $(( $(date +%s) - t_start )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

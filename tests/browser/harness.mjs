@@ -41,11 +41,26 @@ export const BUTTON = {
 
 // ---- pages ----
 
-// The site's pages, index first; [] when the site has not been built.
-export function listPages() {
+// MLM_ONLY=slug[,slug...] (what `make check NAME=slug` sets): the tests visit only those pages
+// (slug.html; "index" for the index).
+export const only = (process.env.MLM_ONLY || '').split(',').map((s) => s.trim()).filter(Boolean);
+
+// Every page of the site, index first; [] when the site has not been built.
+export function allPages() {
   if (!fs.existsSync(siteDir)) return [];
   return fs.readdirSync(siteDir).filter((f) => f.endsWith('.html'))
     .sort((a, b) => (a === 'index.html' ? -1 : b === 'index.html' ? 1 : a.localeCompare(b)));
+}
+
+// The pages the tests visit: every page, or the MLM_ONLY ones (an unknown slug is an error, so
+// a typo never passes by testing nothing).
+export function listPages() {
+  const pages = allPages();
+  if (!only.length) return pages;
+  const want = only.map((s) => s.replace(/\.html$/, '') + '.html');
+  const missing = want.filter((p) => pages.length && !pages.includes(p));
+  if (missing.length) throw new Error(`MLM_ONLY names pages that site/ does not have: ${missing.join(', ')}`);
+  return pages.filter((p) => want.includes(p));
 }
 
 // Widgets a page's HTML declares, counted in the file itself: the DOM must show as many.
