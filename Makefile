@@ -68,9 +68,10 @@ serve: setup
 	@$(MAKE) --no-print-directory site
 	@python3 scripts/serve.py --port $(PORT) --dir site --watch $(WATCH) --build "$(MAKE) --no-print-directory site"
 
-# Every test: engine (ASan+UBSan), generator, runtime logic and wasm/native parity, browser.
+# Every test: engine (ASan+UBSan), generator, runtime logic and wasm/native parity, browser, and
+# a few seconds of each fuzzer over its saved corpus.
 test: setup
-	@$(MAKE) --no-print-directory site $(ENGINE_TESTS) build/native/mlmbook build/native/mlmrun
+	@$(MAKE) --no-print-directory site $(ENGINE_TESTS) build/native/mlmbook build/native/mlmrun $(FUZZERS)
 	@tests/run.sh
 
 # One chapter only: make check NAME=slug runs the engine tests of the modules chapters/NN-slug.md
@@ -90,6 +91,28 @@ test-web: site build/native/mlmrun
 	@tests/run.sh web
 test-browser: site
 	@tests/run.sh browser
+
+# Fuzzing: libFuzzer targets built with clang's ASan and UBSan (tests/fuzz/). `make fuzz` runs
+# each for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=3600 for a long run); `make test` runs each for
+# a few seconds. New inputs go to build/fuzz/corpus/<target>/, crashes to build/fuzz/crashes/.
+# The generator's target is built when the generator has its fuzzing entry point.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -std=c11 -Wall -Wextra $(FPFLAGS) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iengine/core
+FUZZ_GEN_ENTRY := $(wildcard scripts/generator/fuzz_entry.c)
+FUZZERS := build/fuzz/fuzz_engine $(if $(FUZZ_GEN_ENTRY),build/fuzz/fuzz_generator)
+
+fuzz: setup
+	@$(MAKE) --no-print-directory $(FUZZERS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh fuzz
+
+build/fuzz/fuzz_engine: tests/fuzz/fuzz_engine.c $(wildcard engine/*.c) $(CORE_LIB) $(CORE_H) build/registry.c | build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(wildcard engine/*.c) $(CORE_LIB) build/registry.c -lm -o $@
+build/fuzz/fuzz_generator: tests/fuzz/fuzz_generator.c $(GEN_SRC) $(GEN_H) $(wildcard engine/*.c) \
+		$(CORE_LIB) $(CORE_H) engine/core/manifest.c build/registry.c | build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iscripts/generator $< $(filter-out scripts/generator/main.c,$(GEN_SRC)) \
+		$(wildcard engine/*.c) $(CORE_LIB) engine/core/manifest.c build/registry.c $(CMARK) -lm -o $@
 
 # Measure build time, frame times, page weights, module speeds and the MLP workload against
 # TensorFlow.js and ConvNetJS (numbers for the README, never a pass/fail of the test suite).
@@ -163,5 +186,5 @@ build/wasm/obj/%.export.o: engine/core/wasm.c $(CORE_H) | build/wasm/obj
 build/wasm/%.mjs: build/wasm/obj/%.o build/wasm/obj/%.export.o $(WASM_CORE) | build/wasm
 	$(EMCC) $(EMFLAGS) $^ -o $@
 
-build/native build/test build/wasm build/wasm/obj build/bench:
+build/native build/test build/wasm build/wasm/obj build/bench build/fuzz:
 	@mkdir -p $@

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs the test suites and ends with one line, "N passed, M failed", summed over all of them.
-# Usage: tests/run.sh [engine|generator|web|browser|fuzz ...]  (default: all but fuzz, in order)
+# Usage: tests/run.sh [engine|generator|web|browser|fuzz ...]  (default: all, in that order)
 #        tests/run.sh modules SLUG   the engine modules chapters/NN-SLUG.md uses, one a line
 # The Makefile builds what each suite needs first (`make test`, `make check`, `make fuzz`).
 #
@@ -40,7 +40,7 @@ if [ -n "$only" ]; then
   echo "== only chapter(s) $only: modules$only_modules"
 fi
 
-suites=${*:-engine generator web browser}
+suites=${*:-engine generator web browser fuzz}
 passed=0
 failed=0
 log=$(mktemp)
@@ -104,6 +104,44 @@ for s in $suites; do
     grep -E '^not ok|^# (pass|fail)' "$log"
     [ $st -eq 0 ] || grep -B2 -A25 '^not ok' "$log" | head -120
     add browser $st
+    ;;
+  fuzz)
+    # Each built libFuzzer target for FUZZ_SECONDS (default 5) over its saved corpus
+    # (tests/fuzz/corpus/<target>/, read only) and what earlier runs found (build/fuzz/corpus/,
+    # where new inputs go). One target is one test: a crash, sanitizer report, leak or timeout
+    # fails it, and the input that did it is kept in build/fuzz/crashes/.
+    secs=${FUZZ_SECONDS:-5}
+    echo "== fuzzing (libFuzzer, ASan + UBSan), ${secs} s a target"
+    : > "$log"
+    st=0
+    fp=0
+    ff=0
+    for t in build/fuzz/fuzz_*; do
+      [ -x "$t" ] || continue
+      name=$(basename "$t")
+      mkdir -p "build/fuzz/corpus/$name" build/fuzz/crashes
+      seeds=""
+      [ -d "tests/fuzz/corpus/$name" ] && seeds="tests/fuzz/corpus/$name"
+      if "$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2560 -print_final_stats=1 \
+          -artifact_prefix="build/fuzz/crashes/$name-" "build/fuzz/corpus/$name" $seeds \
+          > "build/fuzz/$name.log" 2>&1; then
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build/fuzz/$name.log")
+        echo "  $name: ${runs:-?} inputs, no crash"
+        fp=$((fp + 1))
+      else
+        echo "  $name: FAILED (build/fuzz/$name.log; the input is in build/fuzz/crashes/):"
+        grep -E 'ERROR|runtime error|fuzz_engine:|SUMMARY|Test unit written' "build/fuzz/$name.log" | head -12 | sed 's/^/    /'
+        ff=$((ff + 1))
+        st=1
+      fi
+    done
+    if [ $((fp + ff)) -eq 0 ]; then
+      echo "  no fuzzer is built (make build/fuzz/fuzz_engine)"
+      ff=1
+      st=1
+    fi
+    echo "fuzz: $fp passed, $ff failed" >> "$log"
+    add fuzz $st
     ;;
   *)
     echo "unknown suite '$s'" >&2
