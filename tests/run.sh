@@ -44,7 +44,7 @@ suites=${*:-engine generator web browser fuzz}
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log".*' EXIT
 
 # add SUITE STATUS: read "N passed, M failed" (our C and shell tests) or node's "# pass N" /
 # "# fail N" from the log. A suite that exits non-zero without reporting a failure counts as one,
@@ -98,9 +98,27 @@ for s in $suites; do
     add web $st
     ;;
   browser)
-    echo "== browser tests (playwright-core, Chromium)"
-    node --test --test-concurrency=1 --test-reporter=tap tests/browser/*.test.mjs > "$log" 2>&1
-    st=$?
+    # The pages are dealt to MLM_BROWSER_JOBS shards (default 2) that run at once, each with its
+    # own server and browser (tests/browser/harness.mjs, MLM_SHARD); their counts are summed.
+    jobs=${MLM_BROWSER_JOBS:-2}
+    [ -n "$only" ] && [ -z "${MLM_BROWSER_JOBS:-}" ] && jobs=1 # one chapter: one shard
+    echo "== browser tests (playwright-core, Chromium; $jobs shard(s) at once)"
+    : > "$log"
+    pids=""
+    k=0
+    while [ $k -lt "$jobs" ]; do
+      MLM_SHARD="$k/$jobs" node --test --test-concurrency=1 --test-reporter=tap tests/browser/*.test.mjs > "$log.$k" 2>&1 &
+      pids="$pids $!"
+      k=$((k + 1))
+    done
+    st=0
+    for p in $pids; do wait "$p" || st=1; done
+    k=0
+    while [ $k -lt "$jobs" ]; do
+      cat "$log.$k" >> "$log"
+      rm -f "$log.$k"
+      k=$((k + 1))
+    done
     grep -E '^not ok|^# (pass|fail)' "$log"
     [ $st -eq 0 ] || grep -B2 -A25 '^not ok' "$log" | head -120
     add browser $st
