@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs whatever the book needs and is missing, and nothing else: Debian packages
-# (Emscripten, cmark, Chromium) and the npm lock file. Safe to run any number of times;
+# (Emscripten, cmark, Chromium, clang with libFuzzer) and the npm lock file. Safe to run any number of times;
 # when everything is present it returns in a fraction of a second.
 set -eu
 cd "$(dirname "$0")/.."
@@ -12,6 +12,13 @@ command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+# Fuzzing (make fuzz, make test): clang and its libFuzzer runtime, which Debian ships apart
+# (libclang-rt-dev; only recommended by clang, so not pulled in by --no-install-recommends).
+if ! command -v clang >/dev/null 2>&1; then
+  missing="$missing clang libclang-rt-dev"
+elif [ ! -f "$(clang -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$(uname -m).a" ]; then
+  missing="$missing libclang-rt-dev"
+fi
 
 if [ -n "$missing" ]; then
   echo "setup: installing Debian packages:$missing"
