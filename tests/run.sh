@@ -98,16 +98,26 @@ for s in $suites; do
     add web $st
     ;;
   browser)
-    # The pages are dealt to MLM_BROWSER_JOBS shards (default 2) that run at once, each with its
-    # own server and browser (tests/browser/harness.mjs, MLM_SHARD); their counts are summed.
+    # MLM_BROWSER_JOBS shards (default 2) run at once, each with its own server and browser.
+    # A file that takes its pages from listPages() (tests/browser/harness.mjs) runs in every
+    # shard and visits that shard's share of the pages (MLM_SHARD=k/n); a file that names its own
+    # pages runs whole in one shard, the largest files first, each to the shard with the least.
+    # With MLM_ONLY (make check), only the files that take their pages from listPages() run.
     jobs=${MLM_BROWSER_JOBS:-2}
     [ -n "$only" ] && [ -z "${MLM_BROWSER_JOBS:-}" ] && jobs=1 # one chapter: one shard
     echo "== browser tests (playwright-core, Chromium; $jobs shard(s) at once)"
     : > "$log"
+    paged=$(grep -l 'listPages(' tests/browser/*.test.mjs)
+    fixed=""
+    [ -z "$only" ] && fixed=$(grep -L 'listPages(' tests/browser/*.test.mjs)
+    # shard k's files: the paged ones and its deal of the fixed ones (by size, greedy).
+    deal=$(for f in $fixed; do echo "$(wc -c < "$f") $f"; done | sort -rn | awk -v n="$jobs" '
+      { k = 0; for (j = 1; j < n; j++) if (load[j] < load[k]) k = j; load[k] += $1; print k, $2 }')
     pids=""
     k=0
     while [ $k -lt "$jobs" ]; do
-      MLM_SHARD="$k/$jobs" node --test --test-concurrency=1 --test-reporter=tap tests/browser/*.test.mjs > "$log.$k" 2>&1 &
+      files="$paged $(echo "$deal" | awk -v k=$k '$1 == k { print $2 }')"
+      MLM_SHARD="$k/$jobs" node --test --test-concurrency=1 --test-reporter=tap $files > "$log.$k" 2>&1 &
       pids="$pids $!"
       k=$((k + 1))
     done
