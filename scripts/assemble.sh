@@ -7,7 +7,8 @@ gen=$1
 stage=build/stage
 rm -rf "$stage"
 mkdir -p "$stage/assets/katex/fonts" "$stage/engine"
-if ! "$gen" --chapters chapters --engine engine --out "$stage"; then
+# build/run-cache: the numbers of the chapters' ```run blocks, kept until the generator changes.
+if ! "$gen" --chapters chapters --engine engine --out "$stage" --run-cache build/run-cache; then
   rm -rf "$stage"
   echo "build failed: site/ is unchanged" >&2
   exit 1

@@ -14,28 +14,78 @@
 
 /* ---- ids ---- */
 
-int mlmbook_id_has(const mlmbook_idset *ids, const char *id) {
-    for (int i = 0; i < ids->n; i++)
-        if (!strcmp(ids->items[i], id)) return 1;
-    return 0;
+static size_t id_hash(const char *s) {
+    size_t h = 1469598103934665603u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
 }
 
+/* The slot of key, created (not taken) when `create`; NULL when absent and not created. */
+static mlmbook_idslot *id_slot(mlmbook_idset *ids, const char *key, int create) {
+    if (create && 2 * (ids->used + 1) > ids->cap) {
+        size_t cap = ids->cap ? 2 * ids->cap : 64;
+        mlmbook_idslot *old = ids->slots, *slots = mlmbook_alloc(cap * sizeof *slots);
+        for (size_t i = 0; i < ids->cap; i++) {
+            if (!old[i].key) continue;
+            size_t j = id_hash(old[i].key) & (cap - 1);
+            while (slots[j].key) j = (j + 1) & (cap - 1);
+            slots[j] = old[i];
+        }
+        free(old);
+        ids->slots = slots;
+        ids->cap = cap;
+    }
+    if (!ids->cap) return NULL;
+    size_t j = id_hash(key) & (ids->cap - 1);
+    while (ids->slots[j].key) {
+        if (!strcmp(ids->slots[j].key, key)) return &ids->slots[j];
+        j = (j + 1) & (ids->cap - 1);
+    }
+    if (!create) return NULL;
+    ids->slots[j] = (mlmbook_idslot){mlmbook_strdup(key), 0, 2};
+    ids->used++;
+    return &ids->slots[j];
+}
+
+int mlmbook_id_has(const mlmbook_idset *ids, const char *id) {
+    mlmbook_idslot *s = id_slot((mlmbook_idset *)ids, id, 0);
+    return s && s->taken;
+}
+
+/* want, else want-k for the smallest k >= 2 still free. Each wanted name remembers where its
+   search stopped, so n headings with the same text cost O(n) in all. */
 const char *mlmbook_id_take(mlmbook_idset *ids, const char *want) {
     mlmbook_buf b = {0};
     mlmbook_buf_puts(&b, want);
-    for (int k = 2; mlmbook_id_has(ids, b.data); k++) {
-        b.len = 0;
-        mlmbook_buf_printf(&b, "%s-%d", want, k);
+    mlmbook_idslot *w = id_slot(ids, want, 1);
+    if (w->taken) {
+        int k = w->next;
+        for (;; k++) {
+            b.len = 0;
+            mlmbook_buf_printf(&b, "%s-%d", want, k);
+            if (!mlmbook_id_has(ids, b.data)) break;
+        }
+        w->next = k + 1;
     }
+    id_slot(ids, b.data, 1)->taken = 1;
     ids->items = mlmbook_realloc(ids->items, (size_t)(ids->n + 1) * sizeof *ids->items);
     ids->items[ids->n] = mlmbook_buf_detach(&b);
     return ids->items[ids->n++];
 }
 
+void mlmbook_idset_free(mlmbook_idset *ids) {
+    for (int i = 0; i < ids->n; i++) free(ids->items[i]);
+    for (size_t i = 0; i < ids->cap; i++) free(ids->slots[i].key);
+    free(ids->items);
+    free(ids->slots);
+    memset(ids, 0, sizeof *ids);
+}
+
 int mlmbook_chapter_line(const mlmbook_chapter *ch, int line) {
     if (line < 1) return 1;
+    if (!ch->src.linemap) return line; /* before the math is cut out: lines are the file's */
     if (line > ch->src.nlines) line = ch->src.nlines;
-    return ch->src.linemap ? ch->src.linemap[line] : line;
+    return ch->src.linemap[line];
 }
 
 /* ---- node lists, filled during a walk and used after it ---- */
@@ -209,16 +259,24 @@ static void heading_expand(mlmbook_chapter *ch, cmark_node *h) {
 /* ---- loading ---- */
 
 void mlmbook_chapter_load(mlmbook_chapter *ch, const char *path, const char *engine_dir) {
-    ch->path = path;
-    ch->engine_dir = engine_dir;
-    mlmbook_id_take(&ch->ids, "content"); /* the page's <main> */
     char *src = mlmbook_file_read(path, NULL);
     if (!src) {
+        ch->path = path;
+        ch->engine_dir = engine_dir;
         mlmbook_error(path, 0, "cannot read: %s", strerror(errno));
         return;
     }
+    mlmbook_chapter_load_text(ch, path, src, engine_dir);
+}
+
+void mlmbook_chapter_load_text(mlmbook_chapter *ch, const char *path, char *src,
+                               const char *engine_dir) {
+    ch->path = path;
+    ch->engine_dir = engine_dir;
+    mlmbook_id_take(&ch->ids, "content"); /* the page's <main> */
     int body_line = front_matter(ch, src);
-    mlmbook_math_protect(&ch->src, path, src);
+    mlmbook_runs_collect(ch, src); /* quotes are written in while the math is cut out */
+    mlmbook_math_protect(&ch->src, path, src, ch);
     free(src);
     ch->doc = cmark_parse_document(ch->src.text, strlen(ch->src.text), CMARK_OPT_DEFAULT);
 
@@ -341,7 +399,7 @@ static void placeholders_left(mlmbook_chapter *ch) {
     }
 }
 
-void mlmbook_chapter_finish(mlmbook_chapter *ch) {
+void mlmbook_chapter_finish(mlmbook_chapter *ch, mlmbook_xrefs *x) {
     if (!ch->doc) return;
     node_list texts = {0}, headings = {0};
     cmark_iter *it = cmark_iter_new(ch->doc);
@@ -358,6 +416,7 @@ void mlmbook_chapter_finish(mlmbook_chapter *ch) {
     cmark_iter_free(it);
     /* Math first: a heading is rendered whole, with its math, when it gets its id. */
     for (int i = 0; i < texts.n; i++) math_expand(ch, texts.items[i]);
+    if (x) mlmbook_xref_resolve(ch, x); /* before headings: a heading may hold a reference */
     for (int i = 0; i < headings.n; i++) heading_expand(ch, headings.items[i]);
     free(texts.items);
     free(headings.items);
@@ -371,8 +430,8 @@ void mlmbook_chapter_finish(mlmbook_chapter *ch) {
 void mlmbook_chapter_free(mlmbook_chapter *ch) {
     if (ch->doc) cmark_node_free(ch->doc);
     mlmbook_protected_free(&ch->src);
-    for (int i = 0; i < ch->ids.n; i++) free(ch->ids.items[i]);
-    free(ch->ids.items);
+    mlmbook_runs_free(ch);
+    mlmbook_idset_free(&ch->ids);
     free(ch->slug);
     free(ch->part);
     free(ch->summary);

@@ -62,3 +62,13 @@ void mlmbook_errors_flush(void) {
     diags = NULL;
     n_diags = cap_diags = 0;
 }
+
+void mlmbook_errors_clear(void) {
+    for (int i = 0; i < n_diags; i++) {
+        free(diags[i].msg);
+        free(diags[i].file);
+    }
+    free(diags);
+    diags = NULL;
+    n_diags = cap_diags = 0;
+}

@@ -2,6 +2,7 @@
  *   ```widget <module>   key = value lines: a live widget, checked against the module's declaration
  *   ```code <stem> <region>   the region //> region ... //< region of engine/<stem>.c, highlighted
  *   ```params <module>   the module's parameter table (optional line: only = a, b)
+ *   ```run <name>        a run of a module when the book is built (runs.c); prints nothing
  *   ```c                 ordinary C, highlighted like woven code
  * Every check names the line of the original Markdown that is wrong, so a chapter author can fix a
  * typo in a widget block without reading generator code. */
@@ -24,7 +25,7 @@ static void trim(const char **s, size_t *n) {
 }
 
 /* Split the info string into words; returns how many (at most max). */
-static int split_words(const char *info, char words[][128], int max) {
+int mlmbook_split_words(const char *info, char words[][128], int max) {
     int n = 0;
     const char *p = info ? info : "";
     while (*p) {
@@ -38,7 +39,7 @@ static int split_words(const char *info, char words[][128], int max) {
     return n;
 }
 
-static int is_name(const char *s, const char *extra) {
+int mlmbook_is_name(const char *s, const char *extra) {
     if (!*s) return 0;
     for (; *s; s++)
         if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && !strchr(extra, *s)) return 0;
@@ -46,7 +47,7 @@ static int is_name(const char *s, const char *extra) {
 }
 
 /* "a, b, c" of the module's parameter names, for messages that say what would have been right. */
-static void param_names(mlmbook_buf *b, const mlm_module *m) {
+void mlmbook_param_names(mlmbook_buf *b, const mlm_module *m) {
     for (int i = 0; i < m->n_params; i++) {
         if (i) mlmbook_buf_puts(b, ", ");
         mlmbook_buf_puts(b, m->params[i].name);
@@ -73,18 +74,13 @@ static void put_number(mlmbook_buf *b, double v) {
 
 /* ---- key = value bodies ---- */
 
-typedef struct {
-    char key[64];
-    char *value;
-    int line; /* original Markdown line */
-} entry;
-
 /* Parse the block's body into entries; blank lines and # comments are skipped, malformed lines
    are reported and left out, so the rest can still be checked. Returns the count. */
-static int parse_entries(mlmbook_chapter *ch, cmark_node *block, entry **out) {
+int mlmbook_parse_entries(mlmbook_chapter *ch, cmark_node *block, mlmbook_entry **out,
+                          const char *repeatable) {
     const char *lit = cmark_node_get_literal(block);
     int first = mlmbook_chapter_line(ch, cmark_node_get_start_line(block)) + 1;
-    entry *e = NULL;
+    mlmbook_entry *e = NULL;
     int n = 0;
     for (int k = 0; lit && *lit; k++) {
         const char *nl = strchr(lit, '\n');
@@ -107,6 +103,7 @@ static int parse_entries(mlmbook_chapter *ch, cmark_node *block, entry **out) {
         int dup = 0;
         for (int i = 0; i < n; i++)
             if (strlen(e[i].key) == klen && memcmp(e[i].key, key, klen) == 0) dup = 1;
+        if (repeatable && strlen(repeatable) == klen && memcmp(repeatable, key, klen) == 0) dup = 0;
         if (dup) {
             mlmbook_error(ch->path, first + k, "key '%.*s' is given twice", (int)klen, key);
             continue;
@@ -121,13 +118,13 @@ static int parse_entries(mlmbook_chapter *ch, cmark_node *block, entry **out) {
     return n;
 }
 
-static void free_entries(entry *e, int n) {
+void mlmbook_free_entries(mlmbook_entry *e, int n) {
     for (int i = 0; i < n; i++) free(e[i].value);
     free(e);
 }
 
 /* Check a widget's value for parameter p; store it in *v. Returns 0, or -1 after an error. */
-static int parse_value(mlmbook_chapter *ch, const entry *e, const mlm_param *p, double *v) {
+int mlmbook_parse_value(mlmbook_chapter *ch, const mlmbook_entry *e, const mlm_param *p, double *v) {
     const char *s = e->value;
     if (p->kind == MLM_CHOICE) {
         int k = mlm_choice_find(p, s);
@@ -172,7 +169,7 @@ static int parse_value(mlmbook_chapter *ch, const entry *e, const mlm_param *p, 
 
 /* Mark the names of a comma list in `shown` with their position in it (1, 2, ...: the order the
    controls appear in); returns 0, or -1 after reporting an unknown one. */
-static int parse_names(mlmbook_chapter *ch, const entry *e, const mlm_module *m,
+static int parse_names(mlmbook_chapter *ch, const mlmbook_entry *e, const mlm_module *m,
                        unsigned char *shown, const char *what) {
     int bad = 0, pos = 0;
     memset(shown, 0, (size_t)m->n_params);
@@ -189,7 +186,7 @@ static int parse_names(mlmbook_chapter *ch, const entry *e, const mlm_module *m,
         int i = mlm_param_index(m, buf);
         if (i < 0) {
             mlmbook_buf b = {0};
-            param_names(&b, m);
+            mlmbook_param_names(&b, m);
             mlmbook_error(ch->path, e->line, "%s: '%s' is not a parameter of %s (parameters: %s)",
                           what, buf, m->name, b.data);
             mlmbook_buf_free(&b);
@@ -201,7 +198,7 @@ static int parse_names(mlmbook_chapter *ch, const entry *e, const mlm_module *m,
     return bad ? -1 : 0;
 }
 
-static const mlm_module *find_module(mlmbook_chapter *ch, int line, const char *name) {
+const mlm_module *mlmbook_find_module(mlmbook_chapter *ch, int line, const char *name) {
     const mlm_module *m = mlm_module_find(name);
     if (!m) {
         mlmbook_error(ch->path, line, "unknown module '%s' (no engine/%s.c declares mlm_module_%s)",
@@ -221,11 +218,11 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
         mlmbook_error(ch->path, line, "a widget block starts with ```widget <module>");
         return mlmbook_strdup("");
     }
-    entry *e;
-    int n = parse_entries(ch, block, &e);
-    const mlm_module *m = find_module(ch, line, words[1]);
+    mlmbook_entry *e;
+    int n = mlmbook_parse_entries(ch, block, &e, NULL);
+    const mlm_module *m = mlmbook_find_module(ch, line, words[1]);
     if (!m) {
-        free_entries(e, n);
+        mlmbook_free_entries(e, n);
         return mlmbook_strdup("");
     }
     double *defaults = mlmbook_alloc(sizeof(double) * (size_t)(m->n_params + 1));
@@ -241,7 +238,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     for (int k = 0; k < n; k++) {
         const char *key = e[k].key, *val = e[k].value;
         if (!strcmp(key, "id")) {
-            if (!is_name(val, "-")) {
+            if (!mlmbook_is_name(val, "-")) {
                 mlmbook_error(ch->path, e[k].line,
                               "widget id '%s' must be lowercase letters, digits and hyphens", val);
                 continue;
@@ -270,14 +267,14 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
             int i = mlm_param_index(m, key);
             if (i < 0) {
                 mlmbook_buf b = {0};
-                param_names(&b, m);
+                mlmbook_param_names(&b, m);
                 mlmbook_error(ch->path, e[k].line,
                               "unknown key '%s' for widget %s (its parameters: %s; other keys: id, "
                               "controls, caption, height, speed)", key, m->name, b.data);
                 mlmbook_buf_free(&b);
                 continue;
             }
-            parse_value(ch, &e[k], &m->params[i], &defaults[i]);
+            mlmbook_parse_value(ch, &e[k], &m->params[i], &defaults[i]);
         }
     }
 
@@ -298,12 +295,12 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     char *json = NULL;
     size_t json_len = 0;
     FILE *f = open_memstream(&json, &json_len);
-    if (!f) {
-        fputs("mlmbook: out of memory\n", stderr);
-        exit(1);
+    if (f) {
+        mlm_manifest_write(f, m, defaults, shown, speed);
+        fclose(f);
+    } else {
+        mlmbook_error(ch->path, line, "out of memory writing the widget's manifest");
     }
-    mlm_manifest_write(f, m, defaults, shown, speed);
-    fclose(f);
 
     mlmbook_buf b = {0};
     mlmbook_buf_puts(&b, "<figure class=\"widget\" id=\"");
@@ -315,7 +312,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     mlmbook_buf_puts(&b, "\" data-status=\"paused\"");
     if (height) mlmbook_buf_printf(&b, " data-height=\"%ld\"", height);
     mlmbook_buf_puts(&b, ">\n<script type=\"application/json\" class=\"widget-manifest\">");
-    mlmbook_buf_put(&b, json, json_len);
+    if (json) mlmbook_buf_put(&b, json, json_len);
     mlmbook_buf_puts(&b, "</script>\n<div class=\"widget-body\"><p class=\"widget-fallback\">"
                          "This widget trains ");
     mlmbook_buf_escapes(&b, m->title);
@@ -329,7 +326,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     free(json);
     free(defaults);
     free(shown);
-    free_entries(e, n);
+    mlmbook_free_entries(e, n);
     return mlmbook_buf_detach(&b);
 }
 
@@ -424,7 +421,7 @@ static char *code_region(mlmbook_chapter *ch, cmark_node *block, char words[][12
     int has_ext = sl > 2 && stem[sl - 2] == '.' && (stem[sl - 1] == 'c' || stem[sl - 1] == 'h');
     char base[128];
     snprintf(base, sizeof base, "%.*s", (int)(has_ext ? sl - 2 : sl), stem);
-    if (!is_name(base, "_")) {
+    if (!mlmbook_is_name(base, "_")) {
         mlmbook_error(ch->path, line, "'%s' is not a file stem of engine/ (like gradient_descent)", stem);
         return mlmbook_strdup("");
     }
@@ -520,11 +517,11 @@ static char *params_table(mlmbook_chapter *ch, cmark_node *block, char words[][1
         mlmbook_error(ch->path, line, "a parameter table is ```params <module>");
         return mlmbook_strdup("");
     }
-    entry *e;
-    int n = parse_entries(ch, block, &e);
-    const mlm_module *m = find_module(ch, line, words[1]);
+    mlmbook_entry *e;
+    int n = mlmbook_parse_entries(ch, block, &e, NULL);
+    const mlm_module *m = mlmbook_find_module(ch, line, words[1]);
     if (!m) {
-        free_entries(e, n);
+        mlmbook_free_entries(e, n);
         return mlmbook_strdup("");
     }
     unsigned char *rows = mlmbook_alloc((size_t)m->n_params + 1);
@@ -556,7 +553,7 @@ static char *params_table(mlmbook_chapter *ch, cmark_node *block, char words[][1
     }
     mlmbook_buf_puts(&b, "</tbody>\n</table></div>");
     free(rows);
-    free_entries(e, n);
+    mlmbook_free_entries(e, n);
     return mlmbook_buf_detach(&b);
 }
 
@@ -564,11 +561,12 @@ static char *params_table(mlmbook_chapter *ch, cmark_node *block, char words[][1
 
 char *mlmbook_directive_expand(mlmbook_chapter *ch, cmark_node *block) {
     char words[4][128];
-    int n = split_words(cmark_node_get_fence_info(block), words, 4);
+    int n = mlmbook_split_words(cmark_node_get_fence_info(block), words, 4);
     if (n == 0) return NULL;
     if (!strcmp(words[0], "widget")) return widget(ch, block, words, n);
     if (!strcmp(words[0], "code")) return code_region(ch, block, words, n);
     if (!strcmp(words[0], "params")) return params_table(ch, block, words, n);
+    if (!strcmp(words[0], "run")) return mlmbook_strdup(""); /* run before: mlmbook_runs_collect */
     if (!strcmp(words[0], "c")) {
         const char *lit = cmark_node_get_literal(block);
         mlmbook_buf b = {0};

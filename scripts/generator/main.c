@@ -2,9 +2,15 @@
  * -> slug.html for every chapter and index.html. It reads every chapter first, renders all the
  * math in one KaTeX process, and writes nothing unless the whole book is free of errors.
  *
- *   mlmbook --chapters DIR --engine DIR --out DIR [--katex FILE] [--node PROGRAM]
- *   mlmbook --fragment FILE.md [--engine DIR] [--katex FILE] [--node PROGRAM]
+ *   mlmbook --chapters DIR --engine DIR --out DIR [--katex FILE] [--node PROGRAM] [--planned FILE]
+ *           [--run-cache DIR]
+ *   mlmbook --fragment FILE.md [--engine DIR] [--katex FILE] [--node PROGRAM] [--planned FILE]
+ *           [--run-cache DIR]
  *
+ * --run-cache DIR keeps the numbers of ```run blocks between builds, keyed by the generator's
+ * own bytes (which hold the engine) and the run's settings, so a rebuild repeats no run.
+ * --planned names the list of chapters still to be written that cross-references may name
+ * (default: planned.txt beside the chapters, or beside the fragment; a missing file lists none).
  * The second form prints one chapter's body HTML (what goes inside <main> after the title), for
  * tests. Errors are printed as `file:line: message` with the line of the original Markdown, and
  * the exit status is 1.
@@ -43,18 +49,20 @@
 #include "mlmbook.h"
 
 typedef struct {
-    const char *chapters, *engine, *out, *fragment, *katex, *node;
+    const char *chapters, *engine, *out, *fragment, *katex, *node, *planned, *run_cache;
 } options;
 
 static void usage(void) {
-    fputs("usage: mlmbook --chapters DIR --engine DIR --out DIR [--katex FILE] [--node PROGRAM]\n"
-          "       mlmbook --fragment FILE.md [--engine DIR] [--katex FILE] [--node PROGRAM]\n",
+    fputs("usage: mlmbook --chapters DIR --engine DIR --out DIR [--katex FILE] [--node PROGRAM] "
+          "[--planned FILE] [--run-cache DIR]\n"
+          "       mlmbook --fragment FILE.md [--engine DIR] [--katex FILE] [--node PROGRAM] "
+          "[--planned FILE] [--run-cache DIR]\n",
           stderr);
     exit(2);
 }
 
 static options parse_args(int argc, char **argv) {
-    options o = {NULL, "engine", NULL, NULL, "scripts/katex-render.mjs", "node"};
+    options o = {NULL, "engine", NULL, NULL, "scripts/katex-render.mjs", "node", NULL, NULL};
     for (int i = 1; i < argc; i++) {
         const char **slot = NULL;
         if (!strcmp(argv[i], "--chapters")) slot = &o.chapters;
@@ -63,6 +71,8 @@ static options parse_args(int argc, char **argv) {
         else if (!strcmp(argv[i], "--fragment")) slot = &o.fragment;
         else if (!strcmp(argv[i], "--katex")) slot = &o.katex;
         else if (!strcmp(argv[i], "--node")) slot = &o.node;
+        else if (!strcmp(argv[i], "--planned")) slot = &o.planned;
+        else if (!strcmp(argv[i], "--run-cache")) slot = &o.run_cache;
         if (!slot || i + 1 >= argc) usage();
         *slot = argv[++i];
     }
@@ -87,6 +97,21 @@ static int fail(void) {
     return 1;
 }
 
+/* The planned chapters: --planned, else planned.txt in the folder of `beside` (a folder, or a
+   file when is_file). */
+static void read_planned(mlmbook_xrefs *x, const options *o, const char *beside, int is_file,
+                         mlmbook_buf *path) {
+    if (o->planned) {
+        mlmbook_buf_puts(path, o->planned);
+    } else {
+        const char *slash = is_file ? strrchr(beside, '/') : NULL;
+        if (is_file && !slash) mlmbook_buf_puts(path, "planned.txt");
+        else if (is_file) mlmbook_buf_printf(path, "%.*s/planned.txt", (int)(slash - beside), beside);
+        else mlmbook_buf_printf(path, "%s/planned.txt", beside);
+    }
+    mlmbook_planned_read(x, path->data);
+}
+
 static int fragment(const options *o) {
     mlmbook_chapter ch = {0};
     const char *base = strrchr(o->fragment, '/');
@@ -94,12 +119,24 @@ static int fragment(const options *o) {
     size_t n = strlen(base);
     ch.slug = mlmbook_strndup(base, n > 3 && !strcmp(base + n - 3, ".md") ? n - 3 : n);
     mlmbook_chapter_load(&ch, o->fragment, o->engine);
+    mlmbook_xrefs x = {.chapters = &ch, .n = 1};
+    mlmbook_buf planned = {0};
+    read_planned(&x, o, o->fragment, 1, &planned);
     render_math(&ch, 1, o);
-    if (!mlmbook_error_count()) mlmbook_chapter_finish(&ch);
+    if (!mlmbook_error_count()) {
+        mlmbook_chapter_finish(&ch, &x);
+        mlmbook_xref_finish(&x);
+    }
     int rc = 0;
-    if (mlmbook_error_count()) rc = fail();
-    else fputs(ch.body, stdout);
+    if (mlmbook_error_count()) {
+        rc = fail();
+    } else {
+        fputs(ch.body, stdout);
+        mlmbook_xref_warn(&x);
+    }
     mlmbook_chapter_free(&ch);
+    mlmbook_xrefs_free(&x);
+    mlmbook_buf_free(&planned);
     return rc;
 }
 
@@ -178,9 +215,14 @@ static int book(const options *o) {
                 mlmbook_error(paths[i], 0, "chapter number %d is taken by %s", chs[i].number, paths[j]);
         mlmbook_chapter_load(&chs[i], paths[i], o->engine);
     }
+    mlmbook_xrefs x = {.chapters = chs, .n = n};
+    mlmbook_buf planned = {0};
+    read_planned(&x, o, o->chapters, 0, &planned);
     render_math(chs, n, o);
-    if (!mlmbook_error_count())
-        for (int i = 0; i < n; i++) mlmbook_chapter_finish(&chs[i]);
+    if (!mlmbook_error_count()) {
+        for (int i = 0; i < n; i++) mlmbook_chapter_finish(&chs[i], &x);
+        mlmbook_xref_finish(&x);
+    }
     int rc = 0;
     if (mlmbook_error_count()) {
         rc = fail();
@@ -197,7 +239,10 @@ static int book(const options *o) {
         if (!mlmbook_error_count()) write_file(o->out, "index.html", index);
         free(index);
         if (mlmbook_error_count()) rc = fail();
+        else mlmbook_xref_warn(&x);
     }
+    mlmbook_xrefs_free(&x);
+    mlmbook_buf_free(&planned);
     for (int i = 0; i < n; i++) {
         mlmbook_chapter_free(&chs[i]);
         free(paths[i]);
@@ -209,5 +254,6 @@ static int book(const options *o) {
 
 int main(int argc, char **argv) {
     options o = parse_args(argc, argv);
+    mlmbook_run_cache_dir = o.run_cache;
     return o.fragment ? fragment(&o) : book(&o);
 }

@@ -1,8 +1,14 @@
 /* mathprep.c: protects TeX from CommonMark. cmark would read `x^*` as emphasis, `\\` as an
  * escaped backslash and `$[a](b)$` as a link, so the math is cut out of the source before cmark
  * sees it and a placeholder is left in its place (see MLMBOOK_PH_OPEN). Delimiters follow pandoc:
- * `$...$` on one line, no space just inside either `$`, the closing `$` not followed by a digit
- * (so "$5 or $10" stays text); `$$...$$` may span lines but not a blank line; `\$` is a dollar.
+ * no space just inside either `$` of `$...$`, the closing `$` not followed by a digit; `$$...$$`
+ * may span lines but not a blank line; `\$` is a dollar. Prose is wrapped, so `$...$` may
+ * continue on the next lines of the same paragraph (as cmark parses the source); a `$` that opens
+ * math (followed by something other than a space) and does not close in its paragraph is an
+ * error, so that TeX never reaches the page raw: write `\$5` for a price.
+ *
+ * Quotes of build-time runs, {{run.view}} (runs.c), are replaced by their numbers here, in prose
+ * and inside math alike (not in code), before the math is cut out.
  *
  * Code must stay untouched. Rather than guess CommonMark's block structure (lists, quotes, lazy
  * lines), the source is parsed once as it is and the lines of its code blocks and raw HTML blocks
@@ -20,12 +26,15 @@ typedef struct {
     int line;              /* original line of src[pos] */
     const size_t *starts;  /* starts[L]: offset of line L (1-based); starts[nlines + 1] = len */
     const char *boundary;  /* boundary[L]: line L is blank or inside a code/HTML block */
+    const int *para_end;   /* para_end[L]: last line of the paragraph or heading holding line L
+                              (0: none) */
     int nlines;
     mlmbook_buf out;
     int *linemap;
     int oline;             /* current line of out */
     mlmbook_protected *res;
     const char *file;
+    mlmbook_chapter *quotes; /* the chapter whose runs quotes read; NULL: no quotes */
 } scan;
 
 /* Copy n source bytes to the output, keeping the line map in step. */
@@ -114,12 +123,23 @@ static size_t display_end(const scan *s) {
     return 0;
 }
 
-/* Offset of the closing $ for an inline $ at pos (pandoc's rules), or 0. */
+/* Does the $ at pos open inline math (pandoc: not followed by a space)? */
+static int inline_opens(const scan *s) {
+    return s->pos + 1 < s->len && !isspace((unsigned char)s->src[s->pos + 1]);
+}
+
+/* Offset of the closing $ for an inline $ at pos (pandoc's rules, within its paragraph), or 0. */
 static size_t inline_end(const scan *s) {
     size_t j = s->pos + 1;
-    if (j >= s->len || isspace((unsigned char)s->src[j])) return 0;
-    while (j < s->len && s->src[j] != '\n') {
+    if (!inline_opens(s)) return 0;
+    int jl = s->line, last = s->para_end[s->line];
+    while (j < s->len) {
         char c = s->src[j];
+        if (c == '\n') {
+            if (++jl > last) return 0;
+            j++;
+            continue;
+        }
         if (c == '\\' && j + 1 < s->len && s->src[j + 1] != '\n') {
             j += 2;
             continue;
@@ -132,17 +152,35 @@ static size_t inline_end(const scan *s) {
     return 0;
 }
 
+/* The offset of the "}}" closing a quote {{...}} that starts at i, or 0 (no quote there); the
+   quote ends before `to` and on its own line. */
+static size_t quote_end(const scan *s, size_t i, size_t to) {
+    if (!s->quotes || i + 1 >= to || s->src[i] != '{' || s->src[i + 1] != '{') return 0;
+    for (size_t j = i + 2; j + 1 < to && s->src[j] != '\n'; j++)
+        if (s->src[j] == '}' && s->src[j + 1] == '}')
+            return mlmbook_quote_like(s->src + i + 2, j - i - 2) ? j : 0;
+    return 0;
+}
+
 /* The TeX of math from src[from, to). Display math inside a block quote would keep the quote's
    `>` markers of its later lines, and `>` is valid TeX (it would render as a silent "greater
    than"), so as many markers as the opening line has are removed from each later line. */
 static char *math_tex(const scan *s, size_t from, size_t to) {
-    int depth = 0;
+    int depth = 0, line = s->line;
     for (const char *p = s->src + s->starts[s->line]; *p == ' ' || *p == '\t' || *p == '>'; p++)
         depth += *p == '>';
     mlmbook_buf b = {0};
     for (size_t i = from; i < to; i++) {
+        size_t q = s->src[i] == '{' ? quote_end(s, i, to) : 0;
+        if (q) {
+            mlmbook_quote(s->quotes, &b, s->src + i + 2, q - i - 2, line, 1);
+            i = q + 1;
+            continue;
+        }
         mlmbook_buf_putc(&b, s->src[i]);
-        if (s->src[i] != '\n' || !depth) continue;
+        if (s->src[i] != '\n') continue;
+        line++;
+        if (!depth) continue;
         size_t j = i + 1;
         for (int q = 0; q < depth; q++) {
             size_t k = j;
@@ -165,13 +203,19 @@ static void add_math(scan *s, size_t from, size_t to, int display) {
 }
 
 /* Mark the lines of code blocks and raw HTML blocks, as cmark parses the unprotected source. */
-static void mark_blocks(const char *src, size_t len, char *boundary, int nlines) {
+static void mark_blocks(const char *src, size_t len, char *boundary, int *para_end, int nlines) {
     cmark_node *doc = cmark_parse_document(src, len, CMARK_OPT_DEFAULT);
     cmark_iter *it = cmark_iter_new(doc);
     cmark_event_type ev;
     while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
         cmark_node *n = cmark_iter_get_node(it);
         cmark_node_type t = cmark_node_get_type(n);
+        if (ev == CMARK_EVENT_ENTER && (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING)) {
+            int a = cmark_node_get_start_line(n), b = cmark_node_get_end_line(n);
+            for (int l = a; l <= b && l <= nlines; l++)
+                if (l >= 1) para_end[l] = b < nlines ? b : nlines;
+            continue;
+        }
         if (ev != CMARK_EVENT_ENTER || (t != CMARK_NODE_CODE_BLOCK && t != CMARK_NODE_HTML_BLOCK))
             continue;
         int a = cmark_node_get_start_line(n), b = cmark_node_get_end_line(n);
@@ -183,7 +227,8 @@ static void mark_blocks(const char *src, size_t len, char *boundary, int nlines)
     cmark_node_free(doc);
 }
 
-void mlmbook_math_protect(mlmbook_protected *res, const char *file, const char *src) {
+void mlmbook_math_protect(mlmbook_protected *res, const char *file, const char *src,
+                          mlmbook_chapter *quotes) {
     memset(res, 0, sizeof *res);
     size_t len = strlen(src);
     int nlines = 1;
@@ -191,6 +236,7 @@ void mlmbook_math_protect(mlmbook_protected *res, const char *file, const char *
         if (src[i] == '\n' && i + 1 < len) nlines++;
     size_t *starts = mlmbook_alloc((size_t)(nlines + 2) * sizeof *starts);
     char *boundary = mlmbook_alloc((size_t)nlines + 2);
+    int *para_end = mlmbook_alloc(sizeof(int) * ((size_t)nlines + 2));
     starts[1] = 0;
     for (size_t i = 0, l = 1; i < len; i++)
         if (src[i] == '\n' && i + 1 < len) starts[++l] = i + 1;
@@ -205,9 +251,9 @@ void mlmbook_math_protect(mlmbook_protected *res, const char *file, const char *
                 break;
             }
     }
-    mark_blocks(src, len, boundary, nlines);
+    mark_blocks(src, len, boundary, para_end, nlines);
 
-    scan s = {src, len, 0, 1, starts, boundary, nlines, {0}, NULL, 1, res, file};
+    scan s = {src, len, 0, 1, starts, boundary, para_end, nlines, {0}, NULL, 1, res, file, quotes};
     s.linemap = mlmbook_alloc((size_t)(nlines + 2) * sizeof *s.linemap);
     s.linemap[1] = 1;
     while (s.pos < len) {
@@ -217,7 +263,11 @@ void mlmbook_math_protect(mlmbook_protected *res, const char *file, const char *
         }
         char c = src[s.pos];
         size_t link = c == '<' ? autolink_end(&s) : 0;
-        if (link) {
+        size_t quote = c == '{' ? quote_end(&s, s.pos, len) : 0;
+        if (quote) {
+            mlmbook_quote(quotes, &s.out, src + s.pos + 2, quote - s.pos - 2, s.line, 0);
+            drop(&s, quote + 2 - s.pos);
+        } else if (link) {
             copy(&s, link - s.pos); /* a URL may hold dollars: <https://example.org/$x> */
         } else if (c == '\\') {
             copy(&s, s.pos + 1 < len && ispunct((unsigned char)src[s.pos + 1]) ? 2 : 1);
@@ -239,6 +289,10 @@ void mlmbook_math_protect(mlmbook_protected *res, const char *file, const char *
         } else if (c == '$') {
             size_t end = inline_end(&s);
             if (!end) {
+                if (inline_opens(&s))
+                    mlmbook_error(file, s.line,
+                                  "unclosed inline math: this $ opens math that does not close in its "
+                                  "paragraph (write \\$ for a dollar sign)");
                 copy(&s, 1);
                 continue;
             }
@@ -253,6 +307,7 @@ void mlmbook_math_protect(mlmbook_protected *res, const char *file, const char *
     res->nlines = s.oline;
     free(starts);
     free(boundary);
+    free(para_end);
 }
 
 void mlmbook_protected_free(mlmbook_protected *p) {
