@@ -79,7 +79,8 @@ test: setup
 check: setup
 	@[ -n "$(NAME)" ] || { echo "usage: make check NAME=slug (chapters/NN-slug.md)" >&2; exit 2; }
 	@mods=$$(tests/run.sh modules "$(NAME)") || exit 2; \
-	  tests=$$(for m in $$mods; do [ -f tests/engine/test_$$m.c ] && echo build/test/test_$$m; done); \
+	  tests=$$(for m in $$mods; do for t in test_$$m test_quotes_$$m; do \
+	    [ -f tests/engine/$$t.c ] && echo build/test/$$t; done; done); \
 	  $(MAKE) --no-print-directory site build/native/mlmrun $$tests
 	@MLM_ONLY="$(NAME)" tests/run.sh engine web browser
 

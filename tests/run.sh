@@ -5,7 +5,7 @@
 # The Makefile builds what each suite needs first (`make test`, `make check`, `make fuzz`).
 #
 # MLM_ONLY=slug[,slug...] narrows the suites to those chapters (what `make check NAME=slug` runs):
-# the engine tests of the modules the chapters use, the wasm/native parity of those modules (the
+# the engine tests of the modules the chapters use (test_M and test_quotes_M), the wasm/native parity of those modules (the
 # rest of the web suite is skipped) and the browser tests of those pages.
 set -u
 cd "$(dirname "$0")/.."
@@ -70,7 +70,9 @@ for s in $suites; do
     if [ -n "$only" ]; then
       tests=""
       for m in $only_modules; do
-        [ -f "tests/engine/test_$m.c" ] && tests="$tests build/test/test_$m"
+        for t in test_$m test_quotes_$m; do # a module's test and its chapter's pinned numbers
+          [ -f "tests/engine/$t.c" ] && tests="$tests build/test/$t"
+        done
       done
     else
       tests=$(ls build/test/test_* 2>/dev/null)
