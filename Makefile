@@ -41,7 +41,7 @@ EMFLAGS := $(WARN) $(FPFLAGS) -O2 -msimd128 \
 WASM := $(foreach m,$(MODULES),build/wasm/$(m).mjs)
 WASM_CORE := $(patsubst engine/core/%.c,build/wasm/obj/core_%.o,$(CORE_LIB))
 
-.PHONY: all setup site serve test test-engine test-generator test-web test-browser bench chapter clean
+.PHONY: all setup site serve test check fuzz test-engine test-generator test-web test-browser bench chapter clean
 
 # Build the whole book into site/ (the default).
 all: site
@@ -61,15 +61,28 @@ site/index.html: build/native/mlmbook $(CHAPTERS) $(wildcard engine/*.c) $(wildc
 node_modules/katex:
 	@scripts/setup.sh
 
-# Build and serve the book at http://127.0.0.1:$(PORT) (Ctrl-C stops it).
+# Build and serve the book at http://127.0.0.1:$(PORT) (Ctrl-C stops it). While it runs, saving a
+# chapter, a module, the runtime or the generator rebuilds the book and reloads the open page.
+WATCH := chapters engine web scripts/generator
 serve: setup
 	@$(MAKE) --no-print-directory site
-	@python3 scripts/serve.py --port $(PORT) --dir site
+	@python3 scripts/serve.py --port $(PORT) --dir site --watch $(WATCH) --build "$(MAKE) --no-print-directory site"
 
-# Every test: engine (ASan+UBSan), generator, runtime logic and wasm/native parity, browser.
+# Every test: engine (ASan+UBSan), generator, runtime logic and wasm/native parity, browser, and
+# a few seconds of each fuzzer over its saved corpus.
 test: setup
-	@$(MAKE) --no-print-directory site $(ENGINE_TESTS) build/native/mlmbook build/native/mlmrun
+	@$(MAKE) --no-print-directory site $(ENGINE_TESTS) build/native/mlmbook build/native/mlmrun $(FUZZERS)
 	@tests/run.sh
+
+# One chapter only: make check NAME=slug runs the engine tests of the modules chapters/NN-slug.md
+# uses, their wasm/native parity and the browser tests of slug.html, and says how long it took.
+check: setup
+	@[ -n "$(NAME)" ] || { echo "usage: make check NAME=slug (chapters/NN-slug.md)" >&2; exit 2; }
+	@mods=$$(tests/run.sh modules "$(NAME)") || exit 2; \
+	  tests=$$(for m in $$mods; do for t in test_$$m test_quotes_$$m; do \
+	    [ -f tests/engine/$$t.c ] && echo build/test/$$t; done; done); \
+	  $(MAKE) --no-print-directory site build/native/mlmrun $$tests
+	@MLM_ONLY="$(NAME)" tests/run.sh engine web browser
 
 test-engine: $(ENGINE_TESTS)
 	@tests/run.sh engine
@@ -80,13 +93,39 @@ test-web: site build/native/mlmrun
 test-browser: site
 	@tests/run.sh browser
 
-# Measure build time, frame times, page weights, module speeds and the MLP workload against
-# TensorFlow.js and ConvNetJS (numbers for the README, never a pass/fail of the test suite).
+# Fuzzing: libFuzzer targets built with clang's ASan and UBSan (tests/fuzz/). `make fuzz` runs
+# each for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=3600 for a long run); `make test` runs each for
+# a few seconds. New inputs go to build/fuzz/corpus/<target>/, crashes to build/fuzz/crashes/.
+# The generator's target is built when the generator has its fuzzing entry point.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -std=c11 -Wall -Wextra $(FPFLAGS) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iengine/core
+FUZZ_GEN_ENTRY := $(wildcard scripts/generator/fuzz_entry.c)
+FUZZERS := build/fuzz/fuzz_engine $(if $(FUZZ_GEN_ENTRY),build/fuzz/fuzz_generator)
+
+fuzz: setup
+	@$(MAKE) --no-print-directory $(FUZZERS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh fuzz
+
+build/fuzz/fuzz_engine: tests/fuzz/fuzz_engine.c $(wildcard engine/*.c) $(CORE_LIB) $(CORE_H) build/registry.c | build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(wildcard engine/*.c) $(CORE_LIB) build/registry.c -lm -o $@
+build/fuzz/fuzz_generator: tests/fuzz/fuzz_generator.c $(GEN_SRC) $(GEN_H) $(wildcard engine/*.c) \
+		$(CORE_LIB) $(CORE_H) engine/core/manifest.c build/registry.c | build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iscripts/generator $< $(filter-out scripts/generator/main.c,$(GEN_SRC)) \
+		$(wildcard engine/*.c) $(CORE_LIB) engine/core/manifest.c build/registry.c $(CMARK) -lm -o $@
+
+# Measure build time, frame times, page weights, module speeds, a soak of every widget (100,000
+# native steps each) and the MLP workload against TensorFlow.js and ConvNetJS (numbers for the README, never a pass/fail of the test suite).
 # The peers are installed here only, from their own lock file (tests/bench/peers/).
 bench: setup
-	@$(MAKE) --no-print-directory site build/native/mlmrun build/bench/mlp_spiral build/bench/mlp_spiral.mjs
+	@$(MAKE) --no-print-directory site build/native/mlmrun build/bench/mlp_spiral build/bench/mlp_spiral.mjs build/bench/soak
 	@[ -d tests/bench/peers/node_modules ] || (cd tests/bench/peers && npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true)
 	@$(NODE) tests/bench/bench.mjs
+
+# The soak: one widget's long native run with its views checked every 1,000 steps (tests/bench/soak.c).
+build/bench/soak: tests/bench/soak.c $(ENGINE_OBJ) | build/bench
+	$(CC) $(CFLAGS_NATIVE) $< $(ENGINE_OBJ) -lm -o $@
 
 # The bench's MLP workload on the book's engine, natively and in wasm (tests/bench/mlp_spiral.c).
 build/bench/mlp_spiral: tests/bench/mlp_spiral.c $(CORE_LIB) $(CORE_H) | build/bench
@@ -163,5 +202,5 @@ build/wasm/obj/%.export.o: engine/core/wasm.c $(CORE_H) | build/wasm/obj
 build/wasm/%.mjs: build/wasm/obj/%.o build/wasm/obj/%.export.o $(WASM_CORE) | build/wasm
 	$(EMCC) $(EMFLAGS) $^ -o $@
 
-build/native build/test build/wasm build/wasm/obj build/bench:
+build/native build/test build/wasm build/wasm/obj build/bench build/fuzz:
 	@mkdir -p $@

@@ -1,14 +1,50 @@
 #!/bin/sh
 # Runs the test suites and ends with one line, "N passed, M failed", summed over all of them.
-# Usage: tests/run.sh [engine|generator|web|browser ...]  (default: all, in that order)
-# The Makefile builds what each suite needs first (`make test`).
+# Usage: tests/run.sh [engine|generator|web|browser|fuzz ...]  (default: all, in that order)
+#        tests/run.sh modules SLUG   the engine modules chapters/NN-SLUG.md uses, one a line
+# The Makefile builds what each suite needs first (`make test`, `make check`, `make fuzz`).
+#
+# MLM_ONLY=slug[,slug...] narrows the suites to those chapters (what `make check NAME=slug` runs):
+# the engine tests of the modules the chapters use (test_M and test_quotes_M), the wasm/native parity of those modules (the
+# rest of the web suite is skipped) and the browser tests of those pages.
 set -u
 cd "$(dirname "$0")/.."
-suites=${*:-engine generator web browser}
+t_start=$(date +%s)
+
+# The modules a chapter uses: its widget blocks (```widget MODULE) and its run blocks
+# (```run NAME ... module = MODULE).
+chapter_modules() {
+  slug=$1
+  set -- chapters/[0-9]*-"$slug".md
+  [ -f "$1" ] || { echo "tests/run.sh: no chapter chapters/NN-$slug.md" >&2; return 1; }
+  for f in "$@"; do
+    awk '/^```widget[ \t]/ { print $2 }
+         /^```run([ \t]|$)/ { inrun = 1; next }
+         inrun && /^```/ { inrun = 0 }
+         inrun && /^module[ \t]*=/ { sub(/^module[ \t]*=[ \t]*/, ""); sub(/[ \t#].*/, ""); print }' "$f"
+  done | sort -u
+}
+
+if [ "${1:-}" = modules ]; then
+  chapter_modules "${2:?usage: tests/run.sh modules SLUG}"
+  exit $?
+fi
+
+only=${MLM_ONLY:-}
+only_modules=""
+if [ -n "$only" ]; then
+  for slug in $(echo "$only" | tr ',' ' '); do
+    m=$(chapter_modules "$slug") || exit 2
+    only_modules="$only_modules $m"
+  done
+  echo "== only chapter(s) $only: modules$only_modules"
+fi
+
+suites=${*:-engine generator web browser fuzz}
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log".*' EXIT
 
 # add SUITE STATUS: read "N passed, M failed" (our C and shell tests) or node's "# pass N" /
 # "# fail N" from the log. A suite that exits non-zero without reporting a failure counts as one,
@@ -31,8 +67,18 @@ for s in $suites; do
     echo "== engine tests (ASan + UBSan)"
     : > "$log"
     st=0
-    for t in build/test/test_*; do
-      [ -x "$t" ] || continue
+    if [ -n "$only" ]; then
+      tests=""
+      for m in $only_modules; do
+        for t in test_$m test_quotes_$m; do # a module's test and its chapter's pinned numbers
+          [ -f "tests/engine/$t.c" ] && tests="$tests build/test/$t"
+        done
+      done
+    else
+      tests=$(ls build/test/test_* 2>/dev/null)
+    fi
+    for t in $tests; do
+      [ -x "$t" ] || { echo "$t is not built" >> "$log"; st=1; continue; }
       "$t" >> "$log" 2>&1 || st=1
     done
     grep -v '^$' "$log" | grep -E 'passed|failed|check failed|ERROR|runtime error' | head -50
@@ -47,18 +93,85 @@ for s in $suites; do
     ;;
   web)
     echo "== runtime logic and wasm/native parity (node --test)"
-    node --test --test-reporter=tap tests/web/*.test.mjs > "$log" 2>&1
+    if [ -n "$only" ]; then files=tests/web/parity.test.mjs; else files=$(ls tests/web/*.test.mjs); fi
+    MLM_ONLY_MODULES=$(echo $only_modules | tr ' ' ',') node --test --test-reporter=tap $files > "$log" 2>&1
     st=$?
     grep -E '^not ok|^# (pass|fail)' "$log"
     add web $st
     ;;
   browser)
-    echo "== browser tests (playwright-core, Chromium)"
-    node --test --test-concurrency=1 --test-reporter=tap tests/browser/*.test.mjs > "$log" 2>&1
-    st=$?
+    # MLM_BROWSER_JOBS shards (default 2) run at once, each with its own server and browser.
+    # A file that takes its pages from listPages() (tests/browser/harness.mjs) runs in every
+    # shard and visits that shard's share of the pages (MLM_SHARD=k/n); a file that names its own
+    # pages runs whole in one shard, the largest files first, each to the shard with the least.
+    # With MLM_ONLY (make check), only the files that take their pages from listPages() run.
+    jobs=${MLM_BROWSER_JOBS:-2}
+    [ -n "$only" ] && [ -z "${MLM_BROWSER_JOBS:-}" ] && jobs=1 # one chapter: one shard
+    echo "== browser tests (playwright-core, Chromium; $jobs shard(s) at once)"
+    : > "$log"
+    paged=$(grep -l 'listPages(' tests/browser/*.test.mjs)
+    fixed=""
+    [ -z "$only" ] && fixed=$(grep -L 'listPages(' tests/browser/*.test.mjs)
+    # shard k's files: the paged ones and its deal of the fixed ones (by size, greedy).
+    deal=$(for f in $fixed; do echo "$(wc -c < "$f") $f"; done | sort -rn | awk -v n="$jobs" '
+      { k = 0; for (j = 1; j < n; j++) if (load[j] < load[k]) k = j; load[k] += $1; print k, $2 }')
+    pids=""
+    k=0
+    while [ $k -lt "$jobs" ]; do
+      files="$paged $(echo "$deal" | awk -v k=$k '$1 == k { print $2 }')"
+      MLM_SHARD="$k/$jobs" node --test --test-concurrency=1 --test-reporter=tap $files > "$log.$k" 2>&1 &
+      pids="$pids $!"
+      k=$((k + 1))
+    done
+    st=0
+    for p in $pids; do wait "$p" || st=1; done
+    k=0
+    while [ $k -lt "$jobs" ]; do
+      cat "$log.$k" >> "$log"
+      rm -f "$log.$k"
+      k=$((k + 1))
+    done
     grep -E '^not ok|^# (pass|fail)' "$log"
     [ $st -eq 0 ] || grep -B2 -A25 '^not ok' "$log" | head -120
     add browser $st
+    ;;
+  fuzz)
+    # Each built libFuzzer target for FUZZ_SECONDS (default 5) over its saved corpus
+    # (tests/fuzz/corpus/<target>/, read only) and what earlier runs found (build/fuzz/corpus/,
+    # where new inputs go). One target is one test: a crash, sanitizer report, leak or timeout
+    # fails it, and the input that did it is kept in build/fuzz/crashes/.
+    secs=${FUZZ_SECONDS:-5}
+    echo "== fuzzing (libFuzzer, ASan + UBSan), ${secs} s a target"
+    : > "$log"
+    st=0
+    fp=0
+    ff=0
+    for t in build/fuzz/fuzz_*; do
+      [ -x "$t" ] || continue
+      name=$(basename "$t")
+      mkdir -p "build/fuzz/corpus/$name" build/fuzz/crashes
+      seeds=""
+      [ -d "tests/fuzz/corpus/$name" ] && seeds="tests/fuzz/corpus/$name"
+      if "$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2560 -print_final_stats=1 \
+          -artifact_prefix="build/fuzz/crashes/$name-" "build/fuzz/corpus/$name" $seeds \
+          > "build/fuzz/$name.log" 2>&1; then
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build/fuzz/$name.log")
+        echo "  $name: ${runs:-?} inputs, no crash"
+        fp=$((fp + 1))
+      else
+        echo "  $name: FAILED (build/fuzz/$name.log; the input is in build/fuzz/crashes/):"
+        grep -E 'ERROR|runtime error|fuzz_engine:|SUMMARY|Test unit written' "build/fuzz/$name.log" | head -12 | sed 's/^/    /'
+        ff=$((ff + 1))
+        st=1
+      fi
+    done
+    if [ $((fp + ff)) -eq 0 ]; then
+      echo "  no fuzzer is built (make build/fuzz/fuzz_engine)"
+      ff=1
+      st=1
+    fi
+    echo "fuzz: $fp passed, $ff failed" >> "$log"
+    add fuzz $st
     ;;
   *)
     echo "unknown suite '$s'" >&2
@@ -66,5 +179,6 @@ for s in $suites; do
     ;;
   esac
 done
+echo "== took $(( $(date +%s) - t_start )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

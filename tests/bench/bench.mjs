@@ -9,10 +9,14 @@
 // Each target is checked here and printed PASS or MISS; nothing here fails the test suite.
 // It prints tables and writes everything as JSON to bench-results/ (git-ignored).
 //
-// Environment: BENCH_PARTS=build,browser,modules,peers (default: all) picks the parts;
+// (f) soaks every widget at its chapter defaults natively (tests/bench/soak.c): 100,000 steps,
+// restarting with the next seed when a run ends, every view checked every 1,000 steps, and the
+// largest resident memory per module.
+// Environment: BENCH_PARTS=build,browser,modules,soak,peers (default: all) picks the parts;
+// BENCH_SOAK_STEPS sets the soak's steps a widget (default 100000);
 // BENCH_BUILD=0 skips (a), which wipes build/ and site/ and rebuilds them;
 // BENCH_PLAY_MS sets how long each widget plays (default 3000).
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,10 +24,11 @@ import { pathToFileURL } from 'node:url';
 import { root, siteDir, listPages, startServer, launchBrowser, openPage, widgetsOf, settle } from '../browser/harness.mjs';
 
 const PLAY_MS = Number(process.env.BENCH_PLAY_MS || 3000);
-const PARTS = new Set((process.env.BENCH_PARTS || 'build,browser,modules,peers').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS || 'build,browser,modules,soak,peers').split(','));
+const SOAK_STEPS = Number(process.env.BENCH_SOAK_STEPS || 100000);
 if (process.env.BENCH_BUILD === '0') PARTS.delete('build');
 const results = { date: new Date().toISOString(), host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg() },
-  build: null, widgets: [], pages: [], modules: [], peers: [], targets: [], errors: [] };
+  build: null, widgets: [], pages: [], modules: [], soak: [], peers: [], targets: [], errors: [] };
 
 // A target the issue sets, checked against a measurement: PASS or MISS, never a test failure.
 function target(what, value, ok, limit) {
@@ -212,9 +217,18 @@ async function benchBrowser() {
     server.stop();
   }
   for (const r of results.widgets) {
-    // 4 ms a frame; 8 ms for a widget that trains 100 or more steps a frame (the playground).
-    const limit = r.steps_per_frame >= 100 ? 8 : 4;
-    target(`${r.page.replace(/\.html$/, '')} ${r.widget}: median frame (ms)`, r.frame_ms_median, r.frame_ms_median <= limit, `<= ${limit}`);
+    // Issue 8: the playground's median frame at most 3 ms and its p95 at most 8 ms; every
+    // widget's p95 at most 16 ms. Other widgets: a median of 4 ms (8 ms for one that trains 100 or
+    // more steps a frame).
+    const at = `${r.page.replace(/\.html$/, '')} ${r.widget}`;
+    if (r.widget.startsWith('playground#')) {
+      target(`${at}: median frame (ms)`, r.frame_ms_median, r.frame_ms_median <= 3, '<= 3');
+      target(`${at}: p95 frame (ms)`, r.frame_ms_p95, r.frame_ms_p95 <= 8, '<= 8');
+    } else {
+      const limit = r.steps_per_frame >= 100 ? 8 : 4;
+      target(`${at}: median frame (ms)`, r.frame_ms_median, r.frame_ms_median <= limit, `<= ${limit}`);
+      target(`${at}: p95 frame (ms)`, r.frame_ms_p95, r.frame_ms_p95 <= 16, '<= 16');
+    }
     if (r.to_90_percent_s !== undefined) {
       target(`${r.page.replace(/\.html$/, '')} ${r.widget}: seconds to 90 % test accuracy`, r.to_90_percent_s ?? NaN, r.to_90_percent_s !== null && r.to_90_percent_s < 5, '< 5');
     }
@@ -276,6 +290,79 @@ async function benchModules() {
       ['geometric mean', '', '', fmt(g, 2)]]);
 }
 
+// ---- (f) soak: every widget at its chapter defaults, 100,000 native steps ----
+
+// Every widget of the built site with its chapter defaults, from the manifests in the pages.
+function siteWidgets() {
+  const out = [];
+  for (const page of listPages()) {
+    const html = fs.readFileSync(path.join(siteDir, page), 'utf8');
+    const figs = [...html.matchAll(/<figure\b[^>]*\bdata-widget="([^"]+)"[^>]*>/g)];
+    figs.forEach((f, k) => {
+      const id = (f[0].match(/\bdata-id="([^"]*)"/) || [])[1] || String(k);
+      const end = k + 1 < figs.length ? figs[k + 1].index : html.length;
+      const m = html.slice(f.index, end).match(/<script[^>]*class="widget-manifest"[^>]*>([^]*?)<\/script>/);
+      if (!m) throw new Error(`${page}: widget ${f[1]}#${id} has no manifest`);
+      const manifest = JSON.parse(m[1]);
+      const settings = manifest.params.map((p) => `${p.name}=${p.kind === 'choice' ? p.choices[p.def][0] : p.def}`);
+      out.push({ page, widget: `${f[1]}#${id}`, module: f[1], settings });
+    });
+  }
+  return out;
+}
+
+function runSoak(w) {
+  return new Promise((resolve) => {
+    const args = [w.module, '--steps', String(SOAK_STEPS), '--every', '1000', ...w.settings];
+    const child = spawn(path.join(root, 'build/bench/soak'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (code, signal) => {
+      let r;
+      try { r = JSON.parse(out); } catch { r = { error: `no report (exit ${code}${signal ? ', ' + signal : ''}): ${err.trim().slice(0, 300)}` }; }
+      if (code !== 0 && !r.error) r.error = `exit ${code}${signal ? ', ' + signal : ''}`;
+      resolve({ ...w, ...r });
+    });
+  });
+}
+
+async function benchSoak() {
+  if (!fs.existsSync(path.join(root, 'build/bench/soak'))) throw new Error('build/bench/soak is missing: run make bench');
+  const widgets = siteWidgets();
+  if (!widgets.length) throw new Error('site/ has no widgets');
+  // Two at a time (one per core); each widget in its own process, so each peak is its own.
+  const queue = [...widgets];
+  const worker = async () => { for (let w; (w = queue.shift());) results.soak.push(await runSoak(w)); };
+  await Promise.all([worker(), worker()]);
+  results.soak.sort((a, b) => widgets.indexOf(widgets.find((w) => w.widget === a.widget && w.page === a.page)) -
+    widgets.indexOf(widgets.find((w) => w.widget === b.widget && w.page === b.page)));
+  // Per module: the largest resident memory over its widgets, against what it declares (its two
+  // blocks) plus 1 MB for the allocator and page granularity; and no non-finite value anywhere.
+  const byModule = new Map();
+  for (const r of results.soak) {
+    if (!byModule.has(r.module)) byModule.set(r.module, []);
+    byModule.get(r.module).push(r);
+  }
+  for (const [m, rs] of byModule) {
+    const broken = rs.filter((r) => r.error);
+    const peak = Math.max(...rs.map((r) => r.rss_peak_kb ?? NaN));
+    const grew = Math.max(...rs.map((r) => (r.rss_peak_kb ?? NaN) - (r.rss_before_kb ?? NaN)));
+    const blocksKb = ((rs[0].state_bytes ?? NaN) + (rs[0].const_bytes ?? NaN)) / 1024;
+    const limit = blocksKb + 1024;
+    target(`soak ${m}: largest resident memory (MB; ${rs.length} widget${rs.length > 1 ? 's' : ''})`, peak / 1024,
+      !broken.length && grew <= limit, `<= ${fmt((rs[0].rss_before_kb + limit) / 1024, 1)}`);
+    const bad = rs.reduce((s, r) => s + (r.bad_draws ?? 0), 0);
+    target(`soak ${m}: draws with a non-finite value or a stray buffer in ${SOAK_STEPS.toLocaleString('en-US')} steps a widget`,
+      broken.length ? NaN : bad, !broken.length && bad === 0, '0');
+  }
+  table(`soak: every widget at its chapter defaults, ${SOAK_STEPS.toLocaleString('en-US')} native steps (next seed when a run ends), drawn every 1,000`,
+    ['widget', 'runs', 'draws', 'bad draws', 'RSS before MB', 'peak MB', 'blocks MB', 's', 'first problem'],
+    results.soak.map((r) => [`${r.page.replace(/\.html$/, '')} ${r.widget}`, r.runs ?? '-', r.draws ?? '-', r.bad_draws ?? '-',
+      fmt(r.rss_before_kb / 1024, 1), fmt(r.rss_peak_kb / 1024, 1), fmt((r.state_bytes + r.const_bytes) / 1048576, 2),
+      fmt(r.seconds, 1), r.error || r.first_bad || '']));
+}
+
 // ---- (e) the MLP workload against the peers ----
 async function benchPeers() {
   const bin = path.join(root, 'build/bench/mlp_spiral');
@@ -318,6 +405,7 @@ async function benchPeers() {
 if (PARTS.has('build')) await part('build', benchBuild);
 if (PARTS.has('browser')) await part('browser', benchBrowser);
 if (PARTS.has('modules')) await part('modules', benchModules);
+if (PARTS.has('soak')) await part('soak', benchSoak);
 if (PARTS.has('peers')) await part('peers', benchPeers);
 
 table('targets (checked by the bench; a MISS is reported, never a test failure)', ['what', 'measured', 'target', ''],

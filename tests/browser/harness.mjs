@@ -41,11 +41,67 @@ export const BUTTON = {
 
 // ---- pages ----
 
-// The site's pages, index first; [] when the site has not been built.
-export function listPages() {
+// MLM_ONLY=slug[,slug...] (what `make check NAME=slug` sets): the tests visit only those pages
+// (slug.html; "index" for the index).
+export const only = (process.env.MLM_ONLY || '').split(',').map((s) => s.trim()).filter(Boolean);
+
+// Every page of the site, index first; [] when the site has not been built.
+export function allPages() {
   if (!fs.existsSync(siteDir)) return [];
   return fs.readdirSync(siteDir).filter((f) => f.endsWith('.html'))
     .sort((a, b) => (a === 'index.html' ? -1 : b === 'index.html' ? 1 : a.localeCompare(b)));
+}
+
+// MLM_SHARD=k/n (tests/run.sh runs the browser suite as two shards at once): this process
+// tests only its share of the pages. Pages are dealt by weight (a page load plus a share per
+// widget), heaviest first, each to the lightest shard so far; every shard computes the same deal.
+export const shard = (() => {
+  const m = (process.env.MLM_SHARD || '').match(/^(\d+)\/(\d+)$/);
+  return m && +m[2] > 1 && +m[1] < +m[2] ? { k: +m[1], n: +m[2] } : { k: 0, n: 1 };
+})();
+// Tests that are not about one page run in the first shard only.
+export const firstShard = shard.k === 0;
+
+function deal(pages) {
+  if (shard.n === 1) return pages;
+  const weight = (p) => 1 + 2 * staticWidgetCount(p);
+  const load = new Array(shard.n).fill(0);
+  const mine = new Set();
+  for (const p of [...pages].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b))) {
+    let k = 0;
+    for (let j = 1; j < shard.n; j++) if (load[j] < load[k]) k = j;
+    load[k] += weight(p);
+    if (k === shard.k) mine.add(p);
+  }
+  return pages.filter((p) => mine.has(p));
+}
+
+// The pages the tests visit: every page, or the MLM_ONLY ones (an unknown slug is an error, so
+// a typo never passes by testing nothing), and of those this shard's share.
+export function listPages() {
+  let pages = allPages();
+  if (only.length) {
+    const want = only.map((s) => s.replace(/\.html$/, '') + '.html');
+    const missing = want.filter((p) => pages.length && !pages.includes(p));
+    if (missing.length) throw new Error(`MLM_ONLY names pages that site/ does not have: ${missing.join(', ')}`);
+    pages = pages.filter((p) => want.includes(p));
+  }
+  return deal(pages);
+}
+
+// The widgets a page's HTML declares, read from the file (no browser): module, id and manifest
+// (the module's declaration with the chapter's defaults), in document order.
+export function staticWidgets(page) {
+  const html = fs.readFileSync(path.join(siteDir, page), 'utf8');
+  const figs = [...html.matchAll(/<figure\b[^>]*\bdata-widget="([^"]*)"[^>]*>/g)];
+  return figs.map((f, k) => {
+    const id = (f[0].match(/\bdata-id="([^"]*)"/) || [])[1] || '';
+    const end = k + 1 < figs.length ? figs[k + 1].index : html.length;
+    const m = html.slice(f.index, end).match(/<script\b[^>]*\bclass="widget-manifest"[^>]*>([^]*?)<\/script>/);
+    let manifest = null;
+    try { manifest = m ? JSON.parse(m[1]) : null; } catch { manifest = null; }
+    return { module: f[1], id, manifest };
+  });
 }
 
 // Widgets a page's HTML declares, counted in the file itself: the DOM must show as many.
@@ -198,6 +254,22 @@ export async function settle(ms) {
   await new Promise((r) => setTimeout(r, ms));
 }
 
+// Resolves after the page has run n animation frames. The runtime steps and draws in frame
+// callbacks, so "nothing changed for n frames" is what a check that something stays put means;
+// counting frames instead of milliseconds waits exactly as long as a loaded machine needs.
+export async function frames(page, n) {
+  await page.evaluate((n) => new Promise((resolve) => {
+    let k = 0;
+    const tick = () => (++k >= n ? resolve() : requestAnimationFrame(tick));
+    requestAnimationFrame(tick);
+  }), n);
+}
+
+// The widget state part of the URL: the query and the hash (links of either form are read).
+export async function urlState(page) {
+  return page.evaluate(() => location.search + location.hash);
+}
+
 // ---- widgets ----
 
 // Every widget on the page, as Widget drivers, in document order.
@@ -267,19 +339,34 @@ export class Widget {
   }
 
   // Resolves when some canvas of the widget is non-blank and the widget reports a status
-  // (the module has loaded); throws with what was seen on timeout.
+  // (the module has loaded); throws with what was seen on timeout. Checked in the page, every
+  // 50 ms, without a round trip per check.
   async waitDrawn(timeout = 15000) {
     await this.show();
-    const t0 = Date.now();
-    let last;
-    while (Date.now() - t0 < timeout) {
-      const px = await this.pixels();
-      const st = await this.status();
-      last = { px, st };
-      if (st && st !== 'loading' && px.some((p) => p.ink > 0)) return px;
-      await settle(100);
+    const handle = await this.loc.elementHandle();
+    try {
+      await this.page.waitForFunction((fig) => {
+        const st = fig.dataset.status;
+        if (!st || st === 'loading') return false;
+        for (const c of fig.querySelectorAll('canvas')) {
+          if (!c.width || !c.height) continue;
+          const tmp = document.createElement('canvas');
+          tmp.width = c.width;
+          tmp.height = c.height;
+          const ctx = tmp.getContext('2d', { willReadFrequently: true });
+          ctx.drawImage(c, 0, 0);
+          const d = new Uint32Array(ctx.getImageData(0, 0, c.width, c.height).data.buffer);
+          for (let i = 1; i < d.length; i++) if (d[i] !== d[0]) return true;
+        }
+        return false;
+      }, handle, { polling: 50, timeout });
+    } catch (e) {
+      if (!/Timeout/i.test(e.message)) throw e;
+      throw new Error(`${this.name} did not draw within ${timeout} ms: status ${await this.status()}, canvases ${JSON.stringify(await this.pixels())}`);
+    } finally {
+      await handle.dispose();
     }
-    throw new Error(`${this.name} did not draw within ${timeout} ms: status ${last && last.st}, canvases ${JSON.stringify(last && last.px)}`);
+    return this.pixels();
   }
 
   // Poll fn() until pred(value) holds; returns the value or throws naming what.

@@ -1,32 +1,40 @@
 // pages.test.mjs: every page of the built site loads cleanly in Chromium: no console error or
 // warning, no uncaught exception, no failed request, nothing fetched from another host; its math
-// is rendered by KaTeX without errors; its local links resolve; it fits a 360 px phone screen.
-// Screenshots of every page at phone and desktop width go to build/screenshots/ for people to
-// look at (they are not checked). Pages are found in site/; nothing here names a chapter.
+// is rendered by KaTeX without errors; its local links resolve; every widget on it draws, plays,
+// pauses, steps, resets and takes a control change (exercise.mjs); it fits a 360 px phone screen.
+// Each page is loaded once for all of these. Screenshots of every page at phone and desktop
+// width go to build/screenshots/ for people to look at (they are not checked). Pages are found
+// in site/, widgets in the DOM; nothing here names a chapter or a module.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useBrowser, listPages, chapterSource, hasMath, widgetsOf, issuesSince, assertClean, settle, shotDir, siteDir } from './harness.mjs';
+import { useBrowser, listPages, allPages, staticWidgetCount, chapterSource, hasMath, widgetsOf, assertClean, frames, firstShard, shotDir, siteDir } from './harness.mjs';
+import { exercise } from './exercise.mjs';
 
 const pages = listPages();
 
 describe('pages', () => {
   const env = useBrowser();
 
-  it('the site is built and has chapters', () => {
-    assert.ok(pages.includes('index.html'), 'site/index.html is missing: run make site');
-    assert.ok(pages.length >= 2, `only ${pages.join(', ')} in site/: no chapter pages`);
-  });
+  if (firstShard) {
+    it('the site is built and has chapters and widgets', () => {
+      const all = allPages();
+      assert.ok(all.includes('index.html'), 'site/index.html is missing: run make site');
+      assert.ok(all.length >= 2, `only ${all.join(', ')} in site/: no chapter pages`);
+      assert.ok(all.some((p) => staticWidgetCount(p) > 0), 'no page in site/ has a figure.widget[data-widget]');
+    });
+  }
 
   for (const name of pages) {
-    it(`${name} loads cleanly`, async (t) => {
+    it(`${name}: loads cleanly, its widgets work, it fits a phone`, async (t) => {
       const page = await env.open(name);
       try {
-        // Bring every widget on screen so the runtime loads its module, then let it settle.
+        // Bring every widget on screen so the runtime loads its module, then let it draw.
         const widgets = await widgetsOf(page);
+        assert.equal(widgets.length, staticWidgetCount(name), 'widgets in the DOM vs figures in the HTML');
         for (const w of widgets) await w.waitDrawn();
-        await settle(200);
+        await frames(page, 6);
 
         await t.test('no console error, exception, failed or outside request', () => {
           assertClean(page);
@@ -68,13 +76,17 @@ describe('pages', () => {
           }
         });
 
+        // The desktop screenshot shows the page as loaded, before any widget is touched.
+        fs.mkdirSync(shotDir, { recursive: true });
+        const base = name.replace(/\.html$/, '');
+        await page.screenshot({ path: path.join(shotDir, `${base}-1280.png`), fullPage: true });
+
+        for (const w of widgets) await exercise(t, page, w);
+
         await t.test('fits a 360 px screen; screenshots', async () => {
-          fs.mkdirSync(shotDir, { recursive: true });
-          const base = name.replace(/\.html$/, '');
-          await page.screenshot({ path: path.join(shotDir, `${base}-1280.png`), fullPage: true });
           await page.setViewportSize({ width: 360, height: 800 });
           for (const w of widgets) await w.show();
-          await settle(300);
+          await frames(page, 10);
           const over = await page.evaluate(() => {
             const vw = document.documentElement.clientWidth;
             const wide = [...document.body.querySelectorAll('*')].filter((e) => {

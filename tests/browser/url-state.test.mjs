@@ -1,11 +1,14 @@
-// url-state.test.mjs: a widget's state lives in the URL hash (#<id>.<param>=<value>&<id>.seed=S
-// &<id>.t=STEP). A shared link restores parameters, seed and step; a hostile or broken hash is
-// clamped or ignored: no exception, no console error, no injected markup, every control within
-// the range its module declares. And a gradient-descent widget pushed past its stable learning
-// rate says that it diverged. Widgets are found in the DOM; nothing here names a chapter.
+// url-state.test.mjs: a widget's state lives in the URL (<id>.<param>=<value>&<id>.seed=S
+// &<id>.t=STEP; the links here use the hash form, which the runtime reads as well as the query).
+// A shared link restores parameters, seed and step; a hostile or broken link is clamped or
+// ignored: no exception, no console error, no injected markup, every control within the range its
+// module declares. And a gradient-descent widget pushed past its stable learning rate says that
+// it diverged. Widgets and their manifests are read from the built pages; nothing here names a
+// chapter. Each page is loaded once for the restore (every widget restored by one link) and once
+// per hostile case.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, listPages, staticWidgetCount, widgetsOf, issuesSince, assertClean, settle, SEL } from './harness.mjs';
+import { useBrowser, listPages, allPages, only, staticWidgetCount, staticWidgets, widgetsOf, assertClean, frames, firstShard, SEL } from './harness.mjs';
 
 const pages = listPages().filter((p) => staticWidgetCount(p) > 0);
 
@@ -36,31 +39,59 @@ const HOSTILE = [
   ['broken percent-encoding', () => '%E0%A4%A'],
 ];
 
+// Hostile cases, each one page load. A case sets every parameter of every widget to one hostile
+// value, and the seed and step keys (independent of the parameters) to hostile values too, so
+// that eight loads cover what thirteen did.
+function hostileCases(widgets) {
+  const all = (value) => widgets.flatMap((w) => w.manifest.params.map((p) => `${w.id}.${p.name}=${value}`));
+  const each = (key, value) => widgets.map((w) => `${w.id}.${key}=${value}`);
+  const extra = [
+    ['negative seed', each('seed', '-5')],
+    ['seed 1e99', each('seed', '1e99')],
+    ['t=1e99', each('t', '1e99')],
+    ['t=-3', each('t', '-3')],
+    ['unknown widget and parameter', [`nosuch.lr=1`, `${widgets[0].id}.nosuch=1`, '', '=', '.=', `${widgets[0].id}.=5`]],
+  ];
+  return HOSTILE.map(([label, v], k) => {
+    const pairs = all(v());
+    const more = extra[k];
+    return more ? [`${label}; ${more[0]}`, [...pairs, ...more[1]].join('&')] : [label, pairs.join('&')];
+  });
+}
+
 describe('url state', () => {
   const env = useBrowser();
 
-  it('the site has widgets', () => {
-    assert.ok(pages.length > 0, 'no page in site/ has a figure.widget[data-widget]');
-  });
+  if (firstShard) {
+    it('the site has widgets', () => {
+      assert.ok(allPages().some((p) => staticWidgetCount(p) > 0), 'no page in site/ has a figure.widget[data-widget]');
+    });
+  }
 
   for (const name of pages) {
+    const declared = staticWidgets(name);
+
     it(`${name}: a shared link restores parameters, seed and step`, async (t) => {
-      // Read the widgets and their manifests once, from a plain load.
-      const probe = await env.open(name);
-      const widgets = (await widgetsOf(probe)).map(({ id, module, manifest }) => ({ id, module, manifest }));
-      await probe.close();
-      for (const w of widgets) {
-        await t.test(`${w.module}#${w.id}`, async () => {
-          assert.ok(w.manifest, `${w.module}#${w.id}: no manifest`);
-          const p = restorable(w.manifest);
-          assert.ok(p, `${w.module}#${w.id}: no shown float, int or choice parameter to restore`);
-          const value = p.kind === 'choice' ? p.choices[(p.def + 1) % p.choices.length][0] : pickValue(p);
-          const page = await env.open(`${name}#${w.id}.seed=7&${w.id}.${p.name}=${value}&${w.id}.t=5`);
-          try {
-            const widget = (await widgetsOf(page)).find((x) => x.id === w.id);
+      assert.ok(declared.every((w) => w.manifest), 'a widget has no manifest in the page');
+      // One link for every widget on the page: each gets its own parameter, seed 7 and step 5.
+      const plan = declared.map((w) => {
+        const p = restorable(w.manifest);
+        assert.ok(p, `${w.module}#${w.id}: no shown float, int or choice parameter to restore`);
+        const value = p.kind === 'choice' ? p.choices[(p.def + 1) % p.choices.length][0] : pickValue(p);
+        return { ...w, p, value };
+      });
+      const link = plan.map((w) => `${w.id}.seed=7&${w.id}.${w.p.name}=${w.value}&${w.id}.t=5`).join('&');
+      const page = await env.open(`${name}#${link}`);
+      try {
+        const widgets = await widgetsOf(page);
+        for (const w of plan) {
+          await t.test(`${w.module}#${w.id}`, async () => {
+            const { p, value } = w;
+            const widget = widgets.find((x) => x.id === w.id);
+            assert.ok(widget, `no widget ${w.id} on the page`);
             await widget.waitDrawn();
             await widget.until('the step count to reach 5', () => widget.step(), (s) => s === 5, 10000);
-            await settle(400);
+            await frames(page, 12);
             assert.equal(await widget.step(), 5, 'the restored run does not stay at step 5');
             const c = (await widget.controls()).find((x) => x.name === p.name);
             assert.ok(c, `no control named ${p.name}`);
@@ -74,29 +105,17 @@ describe('url state', () => {
             const seed = widget.loc.locator(SEL.seed).first();
             assert.equal(await seed.count(), 1, 'no seed control');
             assert.equal(await seed.inputValue(), '7', 'the seed control');
-            assertClean(page);
-          } finally {
-            await page.close();
-          }
-        });
+          });
+        }
+        assertClean(page);
+      } finally {
+        await page.close();
       }
     });
 
-    it(`${name}: hostile URL hashes are clamped or ignored`, async (t) => {
-      const probe = await env.open(name);
-      const widgets = (await widgetsOf(probe)).map(({ id, manifest }) => ({ id, manifest }));
-      await probe.close();
-      assert.ok(widgets.every((w) => w.manifest), 'a widget has no manifest');
-      const all = (value) => widgets.flatMap((w) => w.manifest.params.map((p) => `${w.id}.${p.name}=${value}`)).join('&');
-      const cases = [
-        ...HOSTILE.map(([label, v]) => [label, all(v())]),
-        ['negative seed', widgets.map((w) => `${w.id}.seed=-5`).join('&')],
-        ['seed 1e99', widgets.map((w) => `${w.id}.seed=1e99`).join('&')],
-        ['t=1e99', widgets.map((w) => `${w.id}.t=1e99`).join('&')],
-        ['t=-3', widgets.map((w) => `${w.id}.t=-3`).join('&')],
-        ['unknown widget and parameter', `nosuch.lr=1&${widgets[0].id}.nosuch=1&&=&.=&${widgets[0].id}.=5`],
-      ];
-      for (const [label, hash] of cases) {
+    it(`${name}: hostile links are clamped or ignored`, async (t) => {
+      assert.ok(declared.every((w) => w.manifest), 'a widget has no manifest in the page');
+      for (const [label, hash] of hostileCases(declared)) {
         await t.test(label, async () => {
           const page = await env.open(`${name}#${hash}`);
           try {
@@ -139,37 +158,36 @@ describe('url state', () => {
     });
   }
 
-  it('a gradient-descent widget reports divergence', async (t) => {
-    let found = null;
-    for (const name of pages) {
-      if (found) break;
-      const probe = await env.open(name);
-      const w = (await widgetsOf(probe)).find((x) => x.module === 'gradient_descent' && x.manifest);
-      if (w) found = { name, id: w.id, manifest: w.manifest };
-      await probe.close();
-    }
-    if (!found) {
-      t.skip('no gradient_descent widget in the site');
-      return;
-    }
-    const lrs = found.manifest.params.filter((p) => /^(lr|eta|learning)/.test(p.name) || /learning rate/i.test(p.label));
-    assert.ok(lrs.length > 0, 'the gradient_descent widget has no learning-rate parameter');
-    const hash = lrs.map((p) => `${found.id}.${p.name}=${p.max}`).join('&');
-    const page = await env.open(`${found.name}#${hash}`);
-    try {
-      const w = (await widgetsOf(page)).find((x) => x.id === found.id);
-      await w.waitDrawn();
-      await w.ensurePaused();
-      await w.recordStatuses();
-      if ((await w.button('play').count()) === 1) await w.button('play').click();
-      const said = () => w.loc.innerText();
-      await w.until('the widget to report divergence', async () => ({ st: await w.status(), seen: await w.seenStatuses(), text: (await said()).slice(0, 400) }),
-        (v) => v.st === 'diverged' || v.seen.includes('diverged') || /diverg|infinite|overflow/i.test(v.text), 15000);
-      assert.match(await said(), /diverg|infinite|too large|overflow/i, 'the widget does not say why it stopped');
-      assert.ok((await w.pixels()).some((p) => p.ink > 0), 'the widget stopped drawing');
-      assertClean(page);
-    } finally {
-      await page.close();
-    }
-  });
+  if (firstShard) {
+    it('a gradient-descent widget reports divergence', async (t) => {
+      let found = null;
+      for (const name of only.length ? pages : allPages()) {
+        const w = staticWidgets(name).find((x) => x.module === 'gradient_descent' && x.manifest);
+        if (w) { found = { name, ...w }; break; }
+      }
+      if (!found) {
+        t.skip('no gradient_descent widget in the site');
+        return;
+      }
+      const lrs = found.manifest.params.filter((p) => /^(lr|eta|learning)/.test(p.name) || /learning rate/i.test(p.label));
+      assert.ok(lrs.length > 0, 'the gradient_descent widget has no learning-rate parameter');
+      const hash = lrs.map((p) => `${found.id}.${p.name}=${p.max}`).join('&');
+      const page = await env.open(`${found.name}#${hash}`);
+      try {
+        const w = (await widgetsOf(page)).find((x) => x.id === found.id);
+        await w.waitDrawn();
+        await w.ensurePaused();
+        await w.recordStatuses();
+        if ((await w.button('play').count()) === 1) await w.button('play').click();
+        const said = () => w.loc.innerText();
+        await w.until('the widget to report divergence', async () => ({ st: await w.status(), seen: await w.seenStatuses(), text: (await said()).slice(0, 400) }),
+          (v) => v.st === 'diverged' || v.seen.includes('diverged') || /diverg|infinite|overflow/i.test(v.text), 15000);
+        assert.match(await said(), /diverg|infinite|too large|overflow/i, 'the widget does not say why it stopped');
+        assert.ok((await w.pixels()).some((p) => p.ink > 0), 'the widget stopped drawing');
+        assertClean(page);
+      } finally {
+        await page.close();
+      }
+    });
+  }
 });

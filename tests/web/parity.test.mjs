@@ -23,6 +23,13 @@ const VIEW_BYTES = 56;
 const modules = fs.existsSync(wasmDir)
   ? fs.readdirSync(wasmDir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort()
   : [];
+// MLM_ONLY_MODULES=a,b (tests/run.sh sets it from MLM_ONLY=slug, for `make check NAME=slug`):
+// compare only these modules.
+const onlyModules = (process.env.MLM_ONLY_MODULES || '').split(',').filter(Boolean);
+for (const m of onlyModules) {
+  if (modules.length && !modules.includes(m)) throw new Error(`MLM_ONLY_MODULES names ${m}, which build/wasm does not have`);
+}
+const compared = onlyModules.length ? modules.filter((m) => onlyModules.includes(m)) : modules;
 
 function native(args) {
   return execFileSync(mlmrun, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -162,7 +169,7 @@ test('wasm modules and the native runner are built', () => {
   assert.deepEqual(modules, listed, 'build/wasm and the native registry hold different modules');
 });
 
-for (const name of modules) {
+for (const name of compared) {
   test(`parity: ${name}`, async (t) => {
     const manifest = JSON.parse(native([name, '--manifest']));
     const create = (await import(pathToFileURL(path.join(wasmDir, name + '.mjs')).href)).default;

@@ -1,36 +1,12 @@
-// widgets.test.mjs: every widget on every page draws, plays, pauses, steps by exactly one, resets,
-// and reacts to a control change, with labelled controls and no console error along the way.
-// Widgets are found in the DOM (figure.widget[data-widget]); a new chapter is covered without
-// any change here. The selectors the runtime must honour are in harness.mjs (SEL, BUTTON).
-import { describe, it } from 'node:test';
+// exercise.mjs: what every widget must do, driven through its public surface only: it draws,
+// plays, pauses, steps by exactly one, resets, and reacts to a control change, with labelled
+// controls and no console error along the way. pages.test.mjs runs it on every widget of each
+// page it loads (one load per page for both). The selectors the runtime must honour are in
+// harness.mjs (SEL, BUTTON).
 import assert from 'node:assert/strict';
-import { useBrowser, listPages, staticWidgetCount, widgetsOf, issuesSince, assertClean, settle, sameSigs } from './harness.mjs';
+import { assertClean, frames, sameSigs, urlState } from './harness.mjs';
 
-const pages = listPages().filter((p) => staticWidgetCount(p) > 0);
-
-describe('widgets', () => {
-  const env = useBrowser();
-
-  it('the site has widgets', () => {
-    assert.ok(pages.length > 0, 'no page in site/ has a figure.widget[data-widget]');
-  });
-
-  for (const name of pages) {
-    it(`widgets on ${name}`, async (t) => {
-      const page = await env.open(name);
-      try {
-        const widgets = await widgetsOf(page);
-        assert.equal(widgets.length, staticWidgetCount(name), 'widgets in the DOM vs figures in the HTML');
-        for (const w of widgets) await exercise(t, page, w);
-        assertClean(page);
-      } finally {
-        await page.close();
-      }
-    });
-  }
-});
-
-async function exercise(t, page, w) {
+export async function exercise(t, page, w) {
   const sub = (what, fn) => t.test(`${w.name}: ${what}`, async () => {
     const mark = page.issues.length;
     await fn();
@@ -81,9 +57,9 @@ async function exercise(t, page, w) {
     const st = await w.until('data-status to leave "running"', () => w.status(), (s) => s !== 'running');
     assert.ok(['paused', 'converged', 'diverged', 'done', 'finished'].includes(st), `status after pause: ${st}`);
     assert.equal(await w.button('play').count(), 1, 'a paused widget offers "play"');
-    await settle(150);
+    await frames(page, 3);
     const s = await w.step();
-    await settle(500);
+    await frames(page, 20);
     assert.equal(await w.step(), s, 'the step count moves while paused');
   });
 
@@ -91,7 +67,7 @@ async function exercise(t, page, w) {
     assert.ok((await w.step()) > 0, 'nothing to reset: the step count is 0');
     await w.button('reset').click();
     await w.until('the step count to be 0', () => w.step(), (s) => s === 0);
-    await settle(300);
+    await frames(page, 12);
     assert.equal(await w.step(), 0, 'the step count moves after reset');
     assert.notEqual(await w.status(), 'running', 'reset left the widget running');
   });
@@ -101,11 +77,11 @@ async function exercise(t, page, w) {
     const px = await w.pixels();
     await w.button('step').click();
     await w.until('the step count to change', () => w.step(), (v) => v !== s);
-    await settle(300);
+    await frames(page, 8);
     assert.equal(await w.step(), s + 1, 'one press of "step"');
     await w.button('step').click();
     await w.until('the step count to change', () => w.step(), (v) => v !== s + 1);
-    await settle(300);
+    await frames(page, 8);
     assert.equal(await w.step(), s + 2, 'a second press of "step"');
     assert.ok(!sameSigs(await w.pixels(), px), 'two steps did not change the drawing');
   });
@@ -122,13 +98,15 @@ async function exercise(t, page, w) {
       await w.until('a step', () => w.step(), (v) => v > 0);
     }
     const px = await w.pixels();
-    const hash = await page.evaluate(() => location.search + location.hash);
+    const url = await urlState(page);
     const what = await w.changeControl(c);
     await w.until(`the step count to reset after ${what}`, () => w.step(), (v) => v === 0);
-    await settle(300);
+    // The URL is written a moment after a change (it is debounced): wait for it, not a fixed time.
+    const url2 = await w.until(`the URL to record ${what}`, () => urlState(page), (u) => u.includes(`${w.id}.${c.name}=`), 5000)
+      .catch(async () => urlState(page));
+    await frames(page, 4);
     const px2 = await w.pixels();
-    const hash2 = await page.evaluate(() => location.search + location.hash);
-    assert.ok(!sameSigs(px, px2) || hash !== hash2, `${what} changed neither the drawing nor the URL`);
-    assert.ok(hash2.includes(`${w.id}.${c.name}=`), `${what}: the URL does not record it (${hash2})`);
+    assert.ok(!sameSigs(px, px2) || url !== url2, `${what} changed neither the drawing nor the URL`);
+    assert.ok(url2.includes(`${w.id}.${c.name}=`), `${what}: the URL does not record it (${url2})`);
   });
 }
