@@ -654,7 +654,7 @@ const mlm_module mlm_module_gradient_descent = {
     .views = gd_views,
     .n_views = MLM_COUNT(gd_views),
     /* The state struct, then eight series of GD_HIST points (two per 1-D run, two in 2-D). */
-    .state_bytes = sizeof(gd_state) + 8 * (sizeof(float) * 2 * GD_HIST + 16) + 1024,
+    .state_bytes = sizeof(gd_state) + 16 + 8 * (sizeof(float) * 2 * GD_HIST + 16),
     .const_bytes = sizeof(float) * (2 * GD_CURVE_N + GD_FIELD_N * GD_FIELD_N +
                                     4 * GD_ARROW_N * GD_ARROW_N) + 3 * 16,
     .speed = 6,

@@ -666,7 +666,7 @@ const mlm_module mlm_module_newton = {
     .views = newton_views,
     .n_views = MLM_COUNT(newton_views),
     /* The state struct, then six series of NEWTON_HIST points (two in 1-D, two per racer). */
-    .state_bytes = sizeof(newton_state) + 6 * (sizeof(float) * 2 * NEWTON_HIST + 16) + 1024,
+    .state_bytes = sizeof(newton_state) + 16 + 6 * (sizeof(float) * 2 * NEWTON_HIST + 16),
     .const_bytes = sizeof(float) * (2 * NEWTON_CURVE_N + NEWTON_FIELD_N * NEWTON_FIELD_N) + 2 * 16,
     .speed = 2,
     .create = newton_create,
