@@ -878,6 +878,7 @@ const mlm_module mlm_module_backpropagation = {
     .state_bytes = BP_A16(sizeof(bp_state)) + 2 * BP_A16(sizeof(float) * 2 * BP_HIST) + BP_NET_BYTES,
     .const_bytes = 0,
     .speed = 3,
+    .t_max = 40000,
     .random = 1,
     .create = bp_create,
     .step = bp_step,

@@ -639,6 +639,7 @@ const mlm_module mlm_module_digit_reader = {
     .state_bytes = DR_STATE_BYTES,
     .const_bytes = DR_CONST_BYTES,
     .speed = 100,
+    .t_max = 1000,
     .random = 1,
     .create = dr_create,
     .step = dr_step,

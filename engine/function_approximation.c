@@ -304,6 +304,7 @@ const mlm_module mlm_module_function_approximation = {
     .state_bytes = FA_STATE_BYTES,
     .const_bytes = FA_CONST_BYTES,
     .speed = 60,
+    .t_max = 15000,
     .random = 1,
     .create = fa_create,
     .step = fa_step,

@@ -616,6 +616,7 @@ const mlm_module mlm_module_neurons = {
     .state_bytes = NEU_STATE_BYTES,
     .const_bytes = NEU_CONST_BYTES,
     .speed = 30,
+    .t_max = 50000,
     .random = 1,
     .create = neu_create,
     .step = neu_step,

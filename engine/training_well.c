@@ -394,6 +394,7 @@ const mlm_module mlm_module_training_well = {
     .state_bytes = TW_STATE_BYTES,
     .const_bytes = TW_CONST_BYTES,
     .speed = 300,
+    .t_max = 3000,
     .random = 1,
     .create = tw_create,
     .step = tw_step,

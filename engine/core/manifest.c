@@ -103,6 +103,7 @@ void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
     fprintf(f, ",\"random\":%s", m->random ? "true" : "false");
     /* Written only when set, so a module without them has the manifest it always had. */
     if (m->worker) fprintf(f, ",\"worker\":true");
+    if (m->t_max > 0) fprintf(f, ",\"t_max\":%d", m->t_max);
     if (m->input_get) fprintf(f, ",\"input\":true");
     if (mlm_action_count(m)) fprintf(f, ",\"actions\":[");
     for (int k = 0; k < mlm_action_count(m); k++) {

@@ -520,6 +520,8 @@ int mlm_module_check(const mlm_module *m, char *why, size_t n) {
     if (!why || n == 0) why = sub, n = sizeof sub;
     why[0] = 0;
     if (!good_name(m->name)) FAIL("module name '%s' must be [a-z][a-z0-9_]*", m->name ? m->name : "");
+    /* 100000 is web/state.js's T_MAX, the bound every link has anyway. */
+    if (m->t_max < 0 || m->t_max > 100000) FAIL("t_max %d must be from 0 (no bound of its own) to 100000", m->t_max);
     for (int i = 0; i < m->n_params; i++) {
         const mlm_param *p = &m->params[i];
         if (!good_name(p->name)) FAIL("parameter '%s': a name must be [a-z][a-z0-9_]*", p->name ? p->name : "");

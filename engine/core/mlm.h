@@ -250,6 +250,10 @@ typedef struct mlm_module {
     int (*action)(mlm_instance *in, void *self, int k);
 
     int worker; /* 1: the browser runs this module's steps in a Web Worker (heavy steps) */
+    /* The largest step a link may ask for (0: the runtime's bound, 100,000): what the browser
+       replays in about two seconds from the run's checkpoints, so that a link opens promptly;
+       a link asking for more stops here and says so. */
+    int t_max;
 } mlm_module;
 
 /* The longest input text, without its NUL. */

@@ -251,6 +251,15 @@ static void check_malformed(void) {
     m.params = twice, m.when = NULL, m.n_when = 0;
     CHECK(mlm_module_check(&m, why, sizeof why) == -1, "a name declared twice");
 
+    /* t_max: 0 (the runtime's bound) up to the runtime's own bound of 100,000 steps */
+    m = t_module;
+    m.t_max = 100001;
+    CHECK(mlm_module_check(&m, why, sizeof why) == -1 && strstr(why, "t_max"), "t_max past 100000: %s", why);
+    m.t_max = -1;
+    CHECK(mlm_module_check(&m, why, sizeof why) == -1, "a negative t_max");
+    m.t_max = 100000;
+    CHECK(mlm_module_check(&m, why, sizeof why) == 0, "t_max 100000: %s", why);
+
     /* actions and input go in pairs; action keys are names */
     m = t_module;
     m.action = NULL;
