@@ -13,14 +13,18 @@ case $slug in
 esac
 stem=$(echo "$slug" | tr - _)
 stemu=$(echo "$stem" | tr a-z A-Z)
-num=${2:-}
+# A chapter of the curriculum takes its number and title from chapters/planned.txt.
+planned=$(sed -n "s/^\([0-9][0-9]*\) $slug \(.*\)$/\1 \2/p" chapters/planned.txt 2>/dev/null | head -1)
+num=${2:-${planned%% *}}
 if [ -z "$num" ]; then
   last=$(ls chapters/ 2>/dev/null | sed -n 's/^\([0-9][0-9]*\)-.*\.md$/\1/p' | sort -n | tail -1)
   num=$(printf '%02d' $(( ${last:-0} + 1 )))
 fi
 case $num in *[!0-9]* | "") echo "NUM must be a number" >&2; exit 2 ;; esac
 num=$(printf "%02d" "$(echo "$num" | sed "s/^0*//; s/^$/0/")")
-title=${3:-$(echo "$slug" | tr - ' ' | sed 's/^./\U&/')}
+ptitle=${planned#* }
+[ -n "$planned" ] || ptitle=""
+title=${3:-${ptitle:-$(echo "$slug" | tr - ' ' | sed 's/^./\U&/')}}
 md=chapters/$num-$slug.md
 c=engine/$stem.c
 t=tests/engine/test_$stem.c
