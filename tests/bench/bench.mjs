@@ -12,7 +12,10 @@
 // (f) soaks every widget at its chapter defaults natively (tests/bench/soak.c): 100,000 steps,
 // restarting with the next seed when a run ends, every view checked every 1,000 steps, and the
 // largest resident memory per module.
-// Environment: BENCH_PARTS=build,browser,modules,soak,peers (default: all) picks the parts;
+// (g) the timeline (tests/bench/timeline.mjs): for every widget, a link to the largest step it
+// allows, timed until the run lands there, the p95 frame while it replays, and Home then End on
+// the timeline.
+// Environment: BENCH_PARTS=build,browser,modules,soak,timeline,peers (default: all) picks the parts;
 // BENCH_SOAK_STEPS sets the soak's steps a widget (default 100000);
 // BENCH_BUILD=0 skips (a), which wipes build/ and site/ and rebuilds them;
 // BENCH_PLAY_MS sets how long each widget plays (default 3000).
@@ -24,7 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { root, siteDir, listPages, startServer, launchBrowser, openPage, widgetsOf, settle } from '../browser/harness.mjs';
 
 const PLAY_MS = Number(process.env.BENCH_PLAY_MS || 3000);
-const PARTS = new Set((process.env.BENCH_PARTS || 'build,browser,modules,soak,peers').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS || 'build,browser,modules,soak,timeline,peers').split(','));
 const SOAK_STEPS = Number(process.env.BENCH_SOAK_STEPS || 100000);
 if (process.env.BENCH_BUILD === '0') PARTS.delete('build');
 const results = { date: new Date().toISOString(), host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg() },
@@ -62,6 +65,22 @@ async function part(name, fn) {
 }
 
 // ---- (a) build ----
+// ---- (g) the timeline: links to the largest step, replay frames, Home and End ----
+async function benchTimeline() {
+  console.log('\ntimeline (a link to each widget\'s largest step, replay frames, Home then End)');
+  const out = await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'tests/bench/timeline.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (d) => { text += d; process.stdout.write(d); });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`timeline.mjs exited with ${code}`))));
+  });
+  // "PASS what: value (limit)" lines become the bench's own target lines.
+  for (const m of out.matchAll(/^(PASS|MISS) (.+): ([-\d.]+) \((.+)\)$/gm)) {
+    results.targets.push({ what: m[2], value: Number(m[3]), limit: m[4], pass: m[1] === 'PASS' });
+  }
+}
+
 function timed(cmd) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('sh', ['-c', cmd], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -406,6 +425,7 @@ if (PARTS.has('build')) await part('build', benchBuild);
 if (PARTS.has('browser')) await part('browser', benchBrowser);
 if (PARTS.has('modules')) await part('modules', benchModules);
 if (PARTS.has('soak')) await part('soak', benchSoak);
+if (PARTS.has('timeline')) await part('timeline', benchTimeline);
 if (PARTS.has('peers')) await part('peers', benchPeers);
 
 table('targets (checked by the bench; a MISS is reported, never a test failure)', ['what', 'measured', 'target', ''],

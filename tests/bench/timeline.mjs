@@ -1,14 +1,14 @@
-// timeline-bench.mjs: the timeline's numbers, as PASS/MISS target lines, for `make bench` to fold
-// in (tests/bench/bench.mjs owns the bench; this is the part about links and scrubbing). For every
+// timeline.mjs: the timeline's numbers, as PASS/MISS target lines, for `make bench` to fold
+// in (run by tests/bench/bench.mjs as its part "timeline"; alone for one page). For every
 // widget: a link to the largest step it allows (its manifest's t_max, else 100,000) timed from
 // navigation until the run has landed there (<= 2 s), the p95 frame while it replays (<= 16 ms),
 // then Home and End on the timeline (End restores a checkpoint near the end: < 1 s).
 //
-//   node tests/browser/timeline-bench.mjs [page.html]
+//   node tests/bench/timeline.mjs [page.html]
 // Environment: WORKER=1 or 0 puts every module in a Web Worker or none (default: as declared);
 // TMAX=n pretends every module declares t_max = n; SHOW=1 prints every frame's time.
 // Not a test (timing depends on the machine): `node --test` does not pick it up.
-import { startServer, launchBrowser, listPages } from './harness.mjs';
+import { startServer, launchBrowser, listPages } from '../browser/harness.mjs';
 const server = await startServer();
 const browser = await launchBrowser();
 const target = (what, value, ok, limit) => console.log(`${ok ? 'PASS' : 'MISS'} ${what}: ${value.toFixed(0)} (${limit})`);
@@ -32,7 +32,7 @@ for (const name of pagesWith) {
     const page = await context.newPage();
     try {
       const t0 = Date.now();
-      await page.goto(`${server.origin}/${name}#${id}.t=${cap}`, { waitUntil: 'domcontentloaded' });
+      await page.goto(`${server.origin}/${name}?${id}.t=${cap}`, { waitUntil: 'domcontentloaded' });
       const fig = page.locator(`figure.widget[data-id="${id}"]`);
       await fig.scrollIntoViewIfNeeded(); // a link scrolls to its widget once the runtime does so itself
       // The run lands at the cap, or earlier when it ends there (converged, diverged).
