@@ -271,6 +271,12 @@ static void check_network(void) {
     mlm_reset(in, 1);
     check_run_to_end(in, QL_MOVES_MAX);
     printf("network lr 1: status %d: %s\n", in->status, in->reason);
+    CHECK(in->status == MLM_DIVERGED, "lr 1 diverges");
+    mlm_destroy(in);
+    /* the chapter: "Raise the learning rate to 0.1 with gamma = 0.99 and the values run away" */
+    in = make(QL_MAP4, 0, QL_NETWORK, 0.99, 1);
+    check_run_to_end(in, 100000);
+    CHECK(in->status == MLM_DIVERGED, "network at lr 0.1, gamma 0.99 diverges: %d", in->status);
     mlm_destroy(in);
 }
 
