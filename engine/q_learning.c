@@ -39,7 +39,7 @@
 #define QL_HIST 512
 #define QL_HIDDEN 32            /* hidden tanh units of the network Q-function */
 #define QL_SUB 3                /* each tile drawn as 3x3 cells: the four Q-values and the max */
-#define QL_FMAX (QL_SUB * QL_NMAX)
+#define QL_TILE (3 + QL_SUB * QL_SUB) /* floats per tile of a TILES view */
 #define QL_MOVES_MAX 1000000     /* a run ends after this many moves */
 #define QL_VI_TOL 1e-13         /* value iteration stops when no value moves by more */
 #define QL_VI_SWEEPS 200000
@@ -100,11 +100,12 @@ typedef struct {
     mlm_series rate_hist;           /* (H, 2) (episode, window success rate) */
     mlm_series greedy_hist;         /* (H, 2) (episode, greedy success probability) */
     /* drawing */
-    float field[QL_FMAX * QL_FMAX];  /* the learned Q on the tiles, QL_SUB cells a side */
+    float tiles[QL_SMAX * QL_TILE];  /* (S, 3 + 9) the learned Q on the tiles */
+    int n_tiles;                     /* non-terminal tiles */
     float arrows[QL_SMAX * 4];       /* (S, 4) greedy arrows */
     float opt_line[4];               /* (2, 2) the optimal success probability */
     float agent[2];
-    float *ofield;                   /* Q* on the tiles (constant block) */
+    float *otiles;                   /* (S, 3 + 9) Q* on the tiles (constant block) */
     float *oarrows;                  /* (S, 4) the optimal policy's arrows (constant block) */
     int n_oarrows;
     float *lpos;                     /* (S, 2) label positions: S, H, G tiles (constant block) */
@@ -134,7 +135,7 @@ static const mlm_param ql_params[] = {
 enum { P_LAKE, P_OPT, P_RATE, QL_N_PANELS };
 
 static const mlm_panel ql_panels[] = {
-    [P_LAKE] = {"lake", "Learned Q and greedy policy", "", "", MLM_PANEL_EQUAL | MLM_PANEL_NOAXES, NULL},
+    [P_LAKE] = {"lake", "Learned Q and greedy policy", "column", "row from the bottom", MLM_PANEL_EQUAL, NULL},
     [P_OPT] = {"optimal", "Q* and the optimal policy (value iteration)", "", "",
                MLM_PANEL_EQUAL | MLM_PANEL_NOAXES, NULL},
     [P_RATE] = {"rate", "Success against episode", "episode", "success rate",
@@ -150,12 +151,12 @@ enum {
 };
 
 static const mlm_view ql_views[] = {
-    [V_QFIELD] = {"q", "lake", MLM_VIEW_FIELD, "Q", 0, MLM_FIELD_HEATMAP},
+    [V_QFIELD] = {"q", "lake", MLM_VIEW_TILES, "Q", 0, 0},
     [V_ARROWS] = {"greedy", "lake", MLM_VIEW_ARROWS, "greedy move", MLM_VERMILION, 0},
     [V_LABELS] = {"tiles", "lake", MLM_VIEW_LABELS, "", MLM_INK, 0},
     [V_TRAIL] = {"walk", "lake", MLM_VIEW_TRAIL, "this episode", MLM_SKY_BLUE, 0},
     [V_AGENT] = {"agent", "lake", MLM_VIEW_MARKERS, "agent", MLM_ORANGE, 0},
-    [V_OFIELD] = {"qstar", "optimal", MLM_VIEW_FIELD, "Q*", 0, MLM_FIELD_HEATMAP},
+    [V_OFIELD] = {"qstar", "optimal", MLM_VIEW_TILES, "Q*", 0, 0},
     [V_OARROWS] = {"optimal_policy", "optimal", MLM_VIEW_ARROWS, "optimal move", MLM_VERMILION, 0},
     [V_OLABELS] = {"otiles", "optimal", MLM_VIEW_LABELS, "", MLM_INK, 0},
     [V_RATE] = {"rate_curve", "rate", MLM_VIEW_CURVE, "last 100 episodes", MLM_SKY_BLUE, MLM_VIEW_LEGEND},
@@ -180,7 +181,7 @@ _Static_assert(MLM_COUNT(ql_panels) == QL_N_PANELS, "one declaration per panel")
      MLP_BYTES_MAX(QL_SMAX, QL_HIDDEN, 1, QL_A, 1))
 #define QL_CONST_BYTES                                                                       \
     (QL_A16(sizeof(double) * QL_SMAX) + QL_A16(sizeof(double) * QL_SMAX * QL_A) +              \
-     QL_A16(sizeof(float) * QL_FMAX * QL_FMAX) + 2 * QL_A16(sizeof(float) * QL_SMAX * 4) +     \
+     QL_A16(sizeof(float) * QL_SMAX * QL_TILE) + 2 * QL_A16(sizeof(float) * QL_SMAX * 4) +     \
      QL_A16(2 * QL_SMAX + 1))
 
 static float ql_f(double v) { return (float)v; }
@@ -340,23 +341,29 @@ static void ql_evaluate_greedy(ql_state *st, int learner, double gamma) {
     st->greedy_gap = st->vstar[L->start] - V[L->start];
 }
 
-static void ql_fill_field(const ql_lake *L, float *field, const double *Q /* (S, A) */) {
-    int F = QL_SUB * L->n;
+/* The Q-values of every tile that is not terminal as small 3x3 images (an MLM_VIEW_TILES buffer,
+   row 0 at the top): Q(s, up) above the centre, Q(s, left) and Q(s, right) beside it, Q(s, down)
+   below, and max_a Q(s, a) in the centre and the corners. Holes and the goal are left out, so
+   the lake's paper shows through and their letters stay readable. Returns the tiles written. */
+static int ql_fill_tiles(const ql_lake *L, float *tiles /* (S, 3 + 9) */, const double *Q /* (S, A) */) {
+    int n = 0;
     for (int s = 0; s < L->S; s++) {
+        if (ql_terminal(L, s)) continue;
         const double *q = Q + s * QL_A;
         double m = q[0];
         for (int a = 1; a < QL_A; a++) m = q[a] > m ? q[a] : m;
-        float cell[3][3]; /* [row from the bottom][column] */
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) cell[i][j] = ql_f(mlm_clamp(m, -1, 1));
-        cell[1][0] = ql_f(mlm_clamp(q[QL_LEFT], -1, 1));
-        cell[0][1] = ql_f(mlm_clamp(q[QL_DOWN], -1, 1));
-        cell[1][2] = ql_f(mlm_clamp(q[QL_RIGHT], -1, 1));
-        cell[2][1] = ql_f(mlm_clamp(q[QL_UP], -1, 1));
-        int r0 = (L->n - 1 - s / L->n) * QL_SUB, c0 = (s % L->n) * QL_SUB;
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) field[(r0 + i) * F + c0 + j] = cell[i][j];
+        float *t = tiles + n * QL_TILE;
+        ql_tile_centre(L, s, t);
+        t[2] = 1;
+        float *img = t + 3;
+        for (int k = 0; k < 9; k++) img[k] = ql_f(mlm_clamp(m, -1, 1));
+        img[1] = ql_f(mlm_clamp(q[QL_UP], -1, 1));
+        img[3] = ql_f(mlm_clamp(q[QL_LEFT], -1, 1));
+        img[5] = ql_f(mlm_clamp(q[QL_RIGHT], -1, 1));
+        img[7] = ql_f(mlm_clamp(q[QL_DOWN], -1, 1));
+        n++;
     }
+    return n;
 }
 
 static int ql_fill_arrows(const ql_lake *L, float *arrows, const double *Q, int skip_flat) {
@@ -392,22 +399,22 @@ static void *ql_create(mlm_instance *in) {
     ql_lake_build(L, d->map, d->slippery);
     st->vstar = mlm_alloc_const(in, sizeof(double) * QL_SMAX);
     st->qstar = mlm_alloc_const(in, sizeof(double) * QL_SMAX * QL_A);
-    st->ofield = mlm_alloc_const(in, sizeof(float) * QL_FMAX * QL_FMAX);
+    st->otiles = mlm_alloc_const(in, sizeof(float) * QL_SMAX * QL_TILE);
     st->oarrows = mlm_alloc_const(in, sizeof(float) * QL_SMAX * 4);
     st->lpos = mlm_alloc_const(in, sizeof(float) * QL_SMAX * 4);
     st->ltext = mlm_alloc_const(in, 2 * QL_SMAX + 1);
-    if (!st->vstar || !st->qstar || !st->ofield || !st->oarrows || !st->lpos || !st->ltext) return NULL;
+    if (!st->vstar || !st->qstar || !st->otiles || !st->oarrows || !st->lpos || !st->ltext) return NULL;
     st->vi_sweeps = ql_value_iteration(L, d->gamma, st->vstar, st->qstar);
     int pi[QL_SMAX];
     for (int s = 0; s < L->S; s++) pi[s] = ql_argmax(st->qstar + s * QL_A, NULL);
     double V[QL_SMAX];
     ql_policy_eval(L, pi, 1.0, V);
     st->opt_success = V[L->start];
-    ql_fill_field(L, st->ofield, st->qstar);
+    st->n_tiles = ql_fill_tiles(L, st->otiles, st->qstar);
     st->n_oarrows = ql_fill_arrows(L, st->oarrows, st->qstar, 0);
     char *p = st->ltext;
     for (int s = 0; s < L->S; s++)
-        if (L->tile[s] != 'F') {
+        if (ql_terminal(L, s)) {
             ql_tile_centre(L, s, st->lpos + 2 * st->nlabels);
             st->nlabels++;
             *p++ = L->tile[s];
@@ -524,11 +531,9 @@ static void ql_draw(mlm_instance *in, void *self) {
     mlm_view_state *v = in->views;
     double Q[QL_SMAX * QL_A];
     for (int s = 0; s < L->S; s++) ql_qrow(st, d->learner, s, Q + s * QL_A);
-    int F = QL_SUB * L->n;
-    ql_fill_field(L, st->field, Q);
-    uint32_t ver = (uint32_t)in->steps * 2u + 1u;
-    mlm_field_view(in, V_QFIELD, st->field, F, F, 0, L->n, 0, L->n, ver);
-    mlm_field_view(in, V_OFIELD, st->ofield, F, F, 0, L->n, 0, L->n, 0);
+    v[V_QFIELD].data = st->tiles, v[V_QFIELD].count = ql_fill_tiles(L, st->tiles, Q);
+    v[V_OFIELD].data = st->otiles, v[V_OFIELD].count = st->n_tiles;
+    v[V_QFIELD].w = v[V_QFIELD].h = v[V_OFIELD].w = v[V_OFIELD].h = QL_SUB;
     v[V_QFIELD].lo = v[V_OFIELD].lo = 0;
     v[V_QFIELD].hi = v[V_OFIELD].hi = 1;
     v[V_ARROWS].data = st->arrows, v[V_ARROWS].count = ql_fill_arrows(L, st->arrows, Q, 1);
