@@ -56,9 +56,6 @@ static void check_maps(void) {
     CHECK(ql_move(&L, 6, QL_LEFT) == 5 && ql_move(&L, 6, QL_DOWN) == 10 &&
           ql_move(&L, 6, QL_RIGHT) == 7 && ql_move(&L, 6, QL_UP) == 2, "moves");
     CHECK(ql_move(&L, 0, QL_LEFT) == 0 && ql_move(&L, 0, QL_UP) == 0, "edges keep the agent");
-    /* sampled: the module's step on the slippery lake goes the intended way a third of the
-       time. Epsilon 0 with all-zero Q picks a random action; count outcomes relative to it by
-       comparing positions from tile 5's neighbour 9 (row 2, col 1) where all four moves differ. */
 }
 
 static double bellman_residual(const ql_lake *L, const double *V, double gamma) {
