@@ -60,14 +60,20 @@ static void rec_affine(const rec_net *net, int row0, int rows, const double *u, 
 }
 
 void rec_forward(rec_net *net, const double *x, int T) {
-    int I = net->I, H = net->H, G = net->G, U = net->U;
+    memset(net->h, 0, sizeof(double) * net->H);
+    memset(net->cell, 0, sizeof(double) * net->H);
+    net->T = 0;
+    rec_forward_more(net, x, T);
+}
+
+void rec_forward_more(rec_net *net, const double *x, int T) {
+    int I = net->I, H = net->H, G = net->G, U = net->U, t0 = net->T;
     if (T > net->Tmax) T = net->Tmax;
+    if (t0 > T) t0 = T;
     net->T = T;
-    memcpy(net->x, x, sizeof(double) * (size_t)T * I);
-    memset(net->h, 0, sizeof(double) * H);
-    memset(net->cell, 0, sizeof(double) * H);
+    memcpy(net->x + (size_t)t0 * I, x + (size_t)t0 * I, sizeof(double) * (size_t)(T - t0) * I);
     double u[REC_MAX_I + REC_MAX_H], z[4 * REC_MAX_H];
-    for (int t = 0; t < T; t++) {
+    for (int t = t0; t < T; t++) {
         const double *hp = net->h + (size_t)t * H, *cp = net->cell + (size_t)t * H;
         double *hn = net->h + (size_t)(t + 1) * H, *cn = net->cell + (size_t)(t + 1) * H;
         double *a = net->a + (size_t)t * G * H;

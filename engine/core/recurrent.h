@@ -70,6 +70,9 @@ void rec_init_params(rec_net *net, mlm_rng *rng, double keep_bias);
 
 /* Run the cell over x (T, I) from the zero state; fills net->h, cell, a, y (T <= Tmax). */
 void rec_forward(rec_net *net, const double *x, int T);
+/* Continue the last pass from its step net->T to step T over x (T, I), whose first net->T rows
+   must be the inputs already read: a forecaster feeding its own outputs back, one step at a time. */
+void rec_forward_more(rec_net *net, const double *x, int T);
 /* Backpropagation through time after rec_forward. dy (T,) is dL/dy_t for a loss L of the outputs.
    accumulate = 1 adds dL/dparams to net->grads (zero them first with rec_zero_grads);
    accumulate = 0 leaves the gradients alone. norms (T,), if not NULL, receives at t the size of
