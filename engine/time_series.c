@@ -187,7 +187,6 @@ _Static_assert(MLM_COUNT(ts_panels) == TS_N_PANELS, "one declaration per panel")
      TS_A16(3 * sizeof(double) * REC_PARAMS(4, 1, TS_HIDDEN_MAX)))
 #define TS_CONST_BYTES (TS_A16(sizeof(double) * TS_NMAX) + 3 * TS_A16(sizeof(float) * 2 * TS_NMAX))
 
-static const char *const ts_names[TS_K] = {"naive", "seasonal naive", "moving average", "AR(p)", "RNN"};
 
 static int ts_lag(int diff) { return diff == TS_DIFF_FIRST ? 1 : diff == TS_DIFF_SEASONAL ? TS_M : 0; }
 
