@@ -94,6 +94,8 @@ typedef struct {
     float bar_labels[2 * TS_K];
     char labels[TS_TEXT];
     double ylo, yhi, zlo, zhi;
+    double qlo, qhi;          /* the zoom's value range: the test months and their forecasts */
+    double errmax;            /* the bars' range */
 } ts_state;
 
 static const mlm_param ts_params[] = {
@@ -134,33 +136,35 @@ static const mlm_when ts_when[] = {
     {"noise", "data=synthetic"},
 };
 
-enum { P_SERIES, P_DIFF, P_ERR, P_LOSS, TS_N_PANELS };
+enum { P_SERIES, P_ZOOM, P_DIFF, P_ERR, P_LOSS, TS_N_PANELS };
 
 static const mlm_panel ts_panels[] = {
-    [P_SERIES] = {"series", "The series and the forecasts of the test months", "year", "value",
+    [P_SERIES] = {"series", "The whole series, and where the test months begin", "year", "value",
                   MLM_PANEL_WIDE, NULL},
+    [P_ZOOM] = {"zoom", "The test months: each forecast made h months before", "year", "value",
+                MLM_PANEL_WIDE, NULL},
     [P_DIFF] = {"diff", "What the AR model and the RNN see", "year", "", 0, NULL},
-    [P_ERR] = {"errors", "Mean absolute error on the test months", "forecaster", "MAE",
-               MLM_PANEL_AUTO_Y, NULL},
+    [P_ERR] = {"errors", "Mean absolute error on the test months", "", "MAE", 0, NULL},
     [P_LOSS] = {"loss", "RNN training loss", "step", "loss",
                 MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y | MLM_PANEL_LOG_Y, NULL},
 };
 
 enum {
-    V_Y, V_CMA, V_SPLIT, V_F0, V_Z = V_F0 + TS_K, V_BARS, V_LABELS, V_LOSS,
+    V_Y, V_CMA, V_SPLIT, V_YZOOM, V_F0, V_Z = V_F0 + TS_K, V_BARS, V_LABELS, V_LOSS,
     V_MAE0, V_MSE0 = V_MAE0 + TS_K, TS_N_VIEWS = V_MSE0 + TS_K
 };
 
 static const mlm_view ts_views[] = {
     [V_Y] = {"y", "series", MLM_VIEW_CURVE, "series", MLM_INK, MLM_VIEW_FAINT | MLM_VIEW_LEGEND},
-    [V_CMA] = {"centred", "series", MLM_VIEW_CURVE, "centred MA (uses the future)", MLM_YELLOW,
+    [V_CMA] = {"centred", "series", MLM_VIEW_CURVE, "centred moving average (uses the future)", MLM_ORANGE,
                MLM_VIEW_DASHED | MLM_VIEW_LEGEND},
     [V_SPLIT] = {"split", "series", MLM_VIEW_SEGMENTS, "", MLM_INK, MLM_VIEW_DASHED | MLM_VIEW_FAINT},
-    [V_F0 + 0] = {"f_naive", "series", MLM_VIEW_CURVE, "naive", MLM_ORANGE, MLM_VIEW_LEGEND},
-    [V_F0 + 1] = {"f_snaive", "series", MLM_VIEW_CURVE, "seasonal naive", MLM_SKY_BLUE, MLM_VIEW_LEGEND},
-    [V_F0 + 2] = {"f_ma", "series", MLM_VIEW_CURVE, "moving average", MLM_PURPLE, MLM_VIEW_LEGEND},
-    [V_F0 + 3] = {"f_ar", "series", MLM_VIEW_CURVE, "AR(p)", MLM_BLUE, MLM_VIEW_LEGEND},
-    [V_F0 + 4] = {"f_rnn", "series", MLM_VIEW_CURVE, "RNN", MLM_VERMILION, MLM_VIEW_LEGEND},
+    [V_YZOOM] = {"y_test", "zoom", MLM_VIEW_CURVE, "series", MLM_INK, MLM_VIEW_LEGEND},
+    [V_F0 + 0] = {"f_naive", "zoom", MLM_VIEW_CURVE, "naive", MLM_ORANGE, MLM_VIEW_LEGEND},
+    [V_F0 + 1] = {"f_snaive", "zoom", MLM_VIEW_CURVE, "seasonal naive", MLM_SKY_BLUE, MLM_VIEW_LEGEND},
+    [V_F0 + 2] = {"f_ma", "zoom", MLM_VIEW_CURVE, "moving average", MLM_PURPLE, MLM_VIEW_LEGEND},
+    [V_F0 + 3] = {"f_ar", "zoom", MLM_VIEW_CURVE, "AR(p)", MLM_BLUE, MLM_VIEW_LEGEND},
+    [V_F0 + 4] = {"f_rnn", "zoom", MLM_VIEW_CURVE, "RNN", MLM_VERMILION, MLM_VIEW_LEGEND},
     [V_Z] = {"z", "diff", MLM_VIEW_CURVE, "modelled series", MLM_GREEN, 0},
     [V_BARS] = {"bars", "errors", MLM_VIEW_BARS, "MAE", MLM_BLUE, 0},
     [V_LABELS] = {"bar_names", "errors", MLM_VIEW_LABELS, "", MLM_INK, 0},
@@ -308,6 +312,21 @@ static int ts_centred(double *out, const double *y, int N, int s, int w) {
 }
 //< centred_ma
 
+/* The zoom's and the bars' ranges: from the series over the zoomed months and the four exact
+   forecasters (the RNN's forecasts move while it trains; the range does not follow them). */
+static void ts_ranges(ts_state *s) {
+    double lo = INFINITY, hi = -INFINITY, em = 0;
+    for (int t = s->N - s->E - TS_M; t < s->N; t++) lo = fmin(lo, s->y[t]), hi = fmax(hi, s->y[t]);
+    for (int k = 0; k < TS_RNN; k++) {
+        for (int e = 0; e < s->E; e++)
+            if (mlm_isfinite(s->fc[k][e])) lo = fmin(lo, s->fc[k][e]), hi = fmax(hi, s->fc[k][e]);
+        em = fmax(em, s->mae[k]);
+    }
+    double pad = 0.08 * (hi - lo) + 1e-6;
+    s->qlo = lo - pad, s->qhi = hi + pad;
+    s->errmax = em > 0 && mlm_isfinite(em) ? em : 1;
+}
+
 static void ts_rnn_refresh(ts_state *s, const ts_desc *d) {
     for (int e = 0; e < s->E; e++) {
         int target = s->N - s->E + e;
@@ -387,6 +406,7 @@ static void *ts_create(mlm_instance *in) {
             s->fcurve[k][2 * e] = (float)(s->x0 + (s->N - s->E + e) * s->dx);
             s->fcurve[k][2 * e + 1] = (float)(mlm_isfinite(v2) ? mlm_clamp(v2, -1e30, 1e30) : 0);
         }
+    ts_ranges(s);
     float xs = (float)(s->x0 + (s->N - s->E - 0.5) * s->dx);
     s->split_seg[0] = xs, s->split_seg[1] = (float)s->ylo, s->split_seg[2] = xs, s->split_seg[3] = (float)s->yhi;
     return s;
@@ -424,14 +444,17 @@ static void ts_draw(mlm_instance *in, void *self) {
     ts_state *s = self;
     mlm_view_state *v = in->views;
     v[V_Y].data = s->ycurve, v[V_Y].count = s->N;
+    int z0 = s->N - s->E - TS_M;
+    v[V_YZOOM].data = s->ycurve + 2 * z0, v[V_YZOOM].count = s->N - z0;
     v[V_CMA].data = s->cma, v[V_CMA].count = s->n_cma;
     v[V_SPLIT].data = s->split_seg, v[V_SPLIT].count = 1;
+    double rm = s->mae[TS_RNN], top = fmax(s->errmax, mlm_isfinite(rm) ? fmin(rm, 1e30) : 0);
     for (int k = 0; k < TS_K; k++) {
         v[V_F0 + k].data = s->fcurve[k], v[V_F0 + k].count = s->E;
         double mae = mlm_isfinite(s->mae[k]) ? mlm_clamp(s->mae[k], 0, 1e30) : 0;
         double mse = mlm_isfinite(s->mse[k]) ? mlm_clamp(s->mse[k], 0, 1e30) : 0;
         s->bars[2 * k] = (float)(k + 1), s->bars[2 * k + 1] = (float)mae;
-        s->bar_labels[2 * k] = (float)(k + 1), s->bar_labels[2 * k + 1] = 0;
+        s->bar_labels[2 * k] = (float)(k + 1), s->bar_labels[2 * k + 1] = (float)(mae + 0.07 * top);
         v[V_MAE0 + k].value = (float)mae;
         v[V_MSE0 + k].value = (float)mse;
     }
@@ -443,7 +466,8 @@ static void ts_draw(mlm_instance *in, void *self) {
     float x1 = (float)(s->x0 + (s->N - 1) * s->dx);
     in->panels[P_SERIES] = (mlm_panel_state){(float)s->x0, x1, (float)s->ylo, (float)s->yhi, 0};
     in->panels[P_DIFF] = (mlm_panel_state){(float)s->x0, x1, (float)s->zlo, (float)s->zhi, 0};
-    in->panels[P_ERR] = (mlm_panel_state){0.3f, TS_K + 0.7f, 0, 1, 0};
+    in->panels[P_ERR] = (mlm_panel_state){0.3f, TS_K + 0.7f, 0, (float)(2.2 * top), 0};
+    in->panels[P_ZOOM] = (mlm_panel_state){(float)(s->x0 + z0 * s->dx), x1, (float)s->qlo, (float)s->qhi, 0};
 }
 
 const mlm_module mlm_module_time_series = {
