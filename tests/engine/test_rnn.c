@@ -1,10 +1,11 @@
 /* test_rnn.c: checks the recurrent cells of engine/core/recurrent.c and the rnn module against
  * mathematics: backpropagation through time gives, for the RNN, the LSTM and the GRU, the
  * gradient of the loss that central finite differences of the forward pass give, for every
- * parameter (several sizes, windows and seeds, and a loss that skips the first steps); the state
- * gradients it reports equal finite differences of the loss with respect to a nudge of the state
- * (through a perturbed input at that step, checked via the chain rule on a one-unit RNN, where
- * dh_t/dh_{t-1} = w_h (1 - h_t^2) is a closed form); an LSTM whose forget gate is saturated at 1
+ * parameter (several sizes, windows and seeds, and a loss that skips the first steps); the
+ * state-gradient sizes the lag probe reports equal central differences of the last output with
+ * respect to a nudge of each unit of the state (and of the LSTM's cell), replayed here from the
+ * cell equations with libm; on a one-unit RNN they equal the closed form
+ * |v| prod |w_h| (1 - h_s^2), the product of Jacobians; an LSTM whose forget gate is saturated at 1
  * and input gate shut carries its cell unchanged, exactly, for any input; the lag probe falls for
  * the plain RNN and holds for the LSTM at the chapter's defaults; training lowers every cell's
  * error on the fixed window. Plus a sweep of every parameter. */
@@ -175,7 +176,6 @@ static void check_lstm_carries(void) {
     for (int t = 1; t < T; t++)
         for (int j = 0; j < H; j++) same &= net.cell[(size_t)(t + 1) * H + j] == net.cell[(size_t)t * H + j];
     CHECK(same, "the cell changed under a saturated forget gate");
-    /* and the state h_t = o tanh(c_t) then depends on the input only through o */
     mlm_destroy(in);
 }
 
