@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "detmath.h"
+#include "lstsq.h"
 #include "mlm.h"
 
 #define REG_N_MAX 200
@@ -379,34 +380,8 @@ static double reg_penalty(const double *w /* (P,) */, int P, int penalty, double
 
 /* ---- exact solutions ---- */
 
-/* Cholesky: A = R Rᵀ for a symmetric positive-definite (P, P) A (leading dimension lda), then
-   x = A⁻¹ b by two triangular solves. Returns -1 if A is not numerically positive definite. */
-static int reg_cholesky_solve(double *x /* (P,) */, const double *A /* (P, lda) */, int lda,
-                              const double *b /* (P,) */, int P) {
-    double R[REG_P * REG_P]; /* (P, P) lower triangle */
-    for (int i = 0; i < P; i++)
-        for (int j = 0; j <= i; j++) {
-            double s = A[i * lda + j];
-            for (int k = 0; k < j; k++) s -= R[i * REG_P + k] * R[j * REG_P + k];
-            if (i == j) {
-                if (!(s > 0)) return -1;
-                R[i * REG_P + i] = sqrt(s);
-            } else {
-                R[i * REG_P + j] = s / R[j * REG_P + j];
-            }
-        }
-    for (int i = 0; i < P; i++) { /* R z = b */
-        double s = b[i];
-        for (int k = 0; k < i; k++) s -= R[i * REG_P + k] * x[k];
-        x[i] = s / R[i * REG_P + i];
-    }
-    for (int i = P - 1; i >= 0; i--) { /* Rᵀ x = z */
-        double s = x[i];
-        for (int k = i + 1; k < P; k++) s -= R[k * REG_P + i] * x[k];
-        x[i] = s / R[i * REG_P + i];
-    }
-    return 0;
-}
+/* Cholesky solves: lsq_cholesky_solve of engine/core/lstsq.c, shared with the time-series chapter. */
+#define reg_cholesky_solve lsq_cholesky_solve
 
 //> ridge_closed_form
 /* Ridge in closed form. Setting the gradient of f(w) + λ/2 Σ_{j≥1} w_j² to zero gives

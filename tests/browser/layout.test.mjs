@@ -168,8 +168,10 @@ describe('layout: phones and print', () => {
     } finally { await page.close(); }
   });
 
-  it('an equal panel keeps its shape and equal scales from 1280 px to 360 px', async () => {
+  it('an equal panel keeps its shape and equal scales from 1280 px to 360 px', async (t) => {
     const withEqual = chapters.filter((p) => /"flags":\[[^\]]*"equal"/.test(html(p)));
+    // make check for one chapter (MLM_ONLY) may pick pages that have no equal panel at all
+    if (withEqual.length === 0 && process.env.MLM_ONLY) { t.skip('no equal panel on the pages checked'); return; }
     assert.ok(withEqual.length > 0, 'no page has an equal panel');
     let measured = 0;
     const bad = [];
