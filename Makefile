@@ -102,7 +102,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -std=c11 -Wall -Wextra $(FPFLAGS) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iengine/core
 FUZZ_GEN_ENTRY := $(wildcard scripts/generator/fuzz_entry.c)
-FUZZERS := build/fuzz/fuzz_engine $(if $(FUZZ_GEN_ENTRY),build/fuzz/fuzz_generator)
+FUZZERS := build/fuzz/fuzz_engine build/fuzz/fuzz_expr $(if $(FUZZ_GEN_ENTRY),build/fuzz/fuzz_generator)
 
 fuzz: setup
 	@$(MAKE) --no-print-directory $(FUZZERS)
@@ -110,6 +110,8 @@ fuzz: setup
 
 build/fuzz/fuzz_engine: tests/fuzz/fuzz_engine.c $(wildcard engine/*.c) $(CORE_LIB) $(CORE_H) build/registry.c | build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(wildcard engine/*.c) $(CORE_LIB) build/registry.c -lm -o $@
+build/fuzz/fuzz_expr: tests/fuzz/fuzz_expr.c $(CORE_LIB) $(CORE_H) | build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(CORE_LIB) -lm -o $@
 build/fuzz/fuzz_generator: tests/fuzz/fuzz_generator.c $(GEN_SRC) $(GEN_H) $(wildcard engine/*.c) \
 		$(CORE_LIB) $(CORE_H) engine/core/manifest.c build/registry.c | build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iscripts/generator $< $(filter-out scripts/generator/main.c,$(GEN_SRC)) \
