@@ -12,7 +12,7 @@
 import { openRun } from './remote.js';
 import { linkCap } from './run.js';
 import { drawPanel, readTheme } from './render.js';
-import { SEED_MAX, applies, clampParam, decodeSeed, formatReadout, formatValue, logPosition, logValue, parseNumber,
+import { SEED_MAX, applies, checkText, clampParam, decodeSeed, formatReadout, formatValue, logPosition, logValue, parseNumber,
   readWidgetState, statePairs } from './state.js';
 import { claimScroll, copyText, currentQuery, linkTo, migrate, namesHeading, writeAddress } from './links.js';
 import { SHORTCUTS, bindKeyboardPointer, bindShortcuts, buildHelp } from './keys.js';
@@ -204,6 +204,10 @@ export class Widget {
       for (const [key, text] of p.choices) input.append(el('option', { value: key, text }));
     } else if (p.kind === 'bool') {
       input = el('input', { type: 'checkbox', name: p.name, id, 'aria-describedby': `${id}-help` });
+    } else if (p.kind === 'text') {
+      // Typed text: set as the input's value, never as markup, whatever a link carried.
+      input = el('input', { type: 'text', name: p.name, id, maxlength: p.max, spellcheck: 'false', autocomplete: 'off',
+        autocapitalize: 'off', 'aria-describedby': `${id}-help` });
     } else if (p.log) {
       // A log-scale slider cannot hold the value itself; it moves a number box that does.
       range = el('input', { type: 'range', min: 0, max: 1000, step: 1, 'aria-label': `${p.label} (logarithmic slider)`,
@@ -234,7 +238,15 @@ export class Widget {
       }
       this.showControl(c, final);
     };
-    if (p.kind === 'choice') input.addEventListener('change', () => commit(p.choices.findIndex(([k]) => k === input.value), true));
+    if (p.kind === 'text') {
+      // Enter or leaving the box commits the text; the run restarts with it.
+      input.addEventListener('change', () => {
+        const why = checkText(p, input.value);
+        if (why) this.note(key, `“${p.label}” ${why}; it was left as it was.`);
+        else this.setParam(i, input.value);
+        this.showControl(c, !!why);
+      });
+    } else if (p.kind === 'choice') input.addEventListener('change', () => commit(p.choices.findIndex(([k]) => k === input.value), true));
     else if (p.kind === 'bool') input.addEventListener('change', () => commit(input.checked ? 1 : 0, true));
     else if (range) {
       range.addEventListener('input', () => commit(logValue(p, Number(range.value)), false));
@@ -250,7 +262,8 @@ export class Widget {
   showControl(c, full = true) {
     const v = this.values[c.i];
     const { p, input, range, out } = c;
-    if (p.kind === 'choice') input.value = p.choices[v] ? p.choices[v][0] : '';
+    if (p.kind === 'text') { if (full || document.activeElement !== input) input.value = v; }
+    else if (p.kind === 'choice') input.value = p.choices[v] ? p.choices[v][0] : '';
     else if (p.kind === 'bool') input.checked = v !== 0;
     else if (range) {
       range.value = String(logPosition(p, v));
