@@ -220,8 +220,11 @@ export class Widget {
       // A readout beside its slider: the slider itself announces its value, so this is not live.
       out = el('output', { for: id, 'aria-live': 'off' });
     }
-    const row = el('div', { class: `control control-${p.kind}${p.log ? ' control-log' : ''}` }, label, range, input, out, help);
-    const c = { p, i, row, input, range, out };
+    // A text's error, from the module's view `<name>_error` ("position:reason"): the text with a
+    // caret under that character and the reason, as plain text.
+    const errEl = p.kind === 'text' ? el('pre', { class: 'text-error', id: `${id}-error`, 'aria-live': 'polite', hidden: true }) : null;
+    const row = el('div', { class: `control control-${p.kind}${p.log ? ' control-log' : ''}` }, label, range, input, out, errEl, help);
+    const c = { p, i, row, input, range, out, errEl, errView: errEl ? this.manifest.views.findIndex((v) => v.name === `${p.name}_error` && v.kind === 'text' && v.panel === -1) : -1 };
 
     // Every notice about this value is replaced (or dropped) by what the latest change says.
     const key = `p:${p.name}`;
@@ -256,6 +259,23 @@ export class Widget {
       input.addEventListener('change', () => commit(Number(input.value), true));
     }
     return c;
+  }
+
+  // Views that carry a text parameter's error are shown under its box, not in the status line.
+  get textErrorViews() {
+    if (!this._textErrorViews) this._textErrorViews = new Set((this.controls || []).filter((c) => c && c.errView >= 0).map((c) => c.errView));
+    return this._textErrorViews;
+  }
+
+  showTextError(c, st) {
+    const m = !st.hidden && /^(\d+):(.*)$/s.exec(st.text || '');
+    const text = m ? `${c.p.label}: ${this.values[c.i]}\n${' '.repeat(c.p.label.length + 2 + Math.min(Number(m[1]), String(this.values[c.i]).length))}^ ${m[2]}` : '';
+    if (c.errEl.textContent !== text) {
+      c.errEl.textContent = text;
+      c.errEl.hidden = !m;
+      c.input.setAttribute('aria-invalid', m ? 'true' : 'false');
+      if (m) c.input.setAttribute('aria-errormessage', c.errEl.id);
+    }
   }
 
   // Bring control c in line with the stored value (`full`: rewrite the typed text too).
@@ -804,7 +824,7 @@ export class Widget {
     // Readouts for the status line: views declared with no panel.
     const parts = [];
     this.manifest.views.forEach((v, k) => {
-      if (v.panel !== -1 || inst.views[k].hidden) return;
+      if (v.panel !== -1 || inst.views[k].hidden || this.textErrorViews.has(k)) return;
       if (v.kind === 'scalar') {
         const pct = v.flags.includes('percent') && Number.isFinite(inst.views[k].value) ? ' %' : '';
         parts.push(`${v.label} ${formatReadout(inst.views[k].value, v.flags.includes('int'))}${pct}`);
@@ -813,6 +833,7 @@ export class Widget {
     });
     const text = parts.join(' · ');
     if (this.readouts.textContent !== text) this.readouts.textContent = text;
+    for (const c of this.controls) if (c && c.errView >= 0) this.showTextError(c, inst.views[c.errView]);
     const s = inst.steps;
     const stepText = `Step ${s.toLocaleString('en-US')}`;
     if (this.stepOut.textContent !== stepText) this.stepOut.textContent = stepText;

@@ -349,6 +349,7 @@ expr_dual expr_dual_apply(int op, expr_dual a, expr_dual b) {
     r.v = expr_apply(op, a.v, b.v);
     local_rule(op, a.v, b.v, r.v, &da, &db);
     r.d = da * a.d + (b.d != 0 ? db * b.d : 0);
+    if (r.v != r.v) r.d = r.v; /* no derivative where there is no value (log of a negative) */
     return r;
 }
 //< dual

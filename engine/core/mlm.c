@@ -124,7 +124,10 @@ static void desc_store(const mlm_param *p, void *desc, double v) {
 
 static double desc_load(const mlm_param *p, const void *desc) {
     const char *field = (const char *)desc + p->offset;
-    if (p->kind == MLM_TEXT) return (double)strnlen(field, (size_t)p->max + 1);
+    if (p->kind == MLM_TEXT) {
+        const char *end = memchr(field, 0, (size_t)p->max + 1);
+        return end ? (double)(end - field) : p->max + 1;
+    }
     if (p->kind == MLM_FLOAT) {
         double v;
         memcpy(&v, field, sizeof v);
