@@ -269,7 +269,9 @@ export class Widget {
 
   showTextError(c, st) {
     const m = !st.hidden && /^(\d+):(.*)$/s.exec(st.text || '');
-    const text = m ? `${c.p.label}: ${this.values[c.i]}\n${' '.repeat(c.p.label.length + 2 + Math.min(Number(m[1]), String(this.values[c.i]).length))}^ ${m[2]}` : '';
+    const typed = String(this.values[c.i]);
+    // The reason first (it fits a phone), then the text and the caret, which scroll together.
+    const text = m ? `${m[2]}:\n${typed}\n${' '.repeat(Math.min(Number(m[1]), typed.length))}^` : '';
     if (c.errEl.textContent !== text) {
       c.errEl.textContent = text;
       c.errEl.hidden = !m;

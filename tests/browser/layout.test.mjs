@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useBrowser, listPages, widgetsOf, settle, siteDir, SEL } from './harness.mjs';
+import { useBrowser, listPages, widgetsOf, settle, siteDir, SEL, only } from './harness.mjs';
 
 const pages = listPages();
 const chapters = pages.filter((p) => p !== 'index.html');
@@ -168,8 +168,10 @@ describe('layout: phones and print', () => {
     } finally { await page.close(); }
   });
 
-  it('an equal panel keeps its shape and equal scales from 1280 px to 360 px', async () => {
+  it('an equal panel keeps its shape and equal scales from 1280 px to 360 px', async (t) => {
     const withEqual = chapters.filter((p) => /"flags":\[[^\]]*"equal"/.test(html(p)));
+    // make check NAME=slug visits one chapter, which may have no equal panel to check
+    if (!withEqual.length && only.length) return t.skip('no equal panel in the chapters checked');
     assert.ok(withEqual.length > 0, 'no page has an equal panel');
     let measured = 0;
     const bad = [];

@@ -35,7 +35,7 @@ describe('text parameters', () => {
             assert.equal(await page.evaluate(() => document.querySelectorAll('[onerror], img[src="x"]').length), 0, 'markup reached the DOM');
             assert.equal(await box.getAttribute('aria-invalid'), 'true');
             // the caret sits under the character where the parser stopped ('<', the first)
-            const [line, caret] = shown.split('\n');
+            const [, line, caret] = shown.split('\n');
             assert.equal(caret.indexOf('^'), line.indexOf('<'), `caret under '<': ${shown}`);
             // the run goes on with a text that parses (the default), and steps
             await w.button('step').click();
@@ -57,8 +57,9 @@ describe('text parameters', () => {
             await box.press('Enter');
             await w.until('the error to show', () => err.isVisible(), Boolean, 10000);
             const again = await err.innerText();
-            const [l2, c2] = again.split('\n');
+            const [why, l2, c2] = again.split('\n');
             assert.equal(c2.indexOf('^'), l2.length, `caret at the end: ${again}`);
+            assert.match(why, /expected/, 'the reason above the text');
             await frames(page, 10);
             assertClean(page);
             await page.close();
