@@ -338,6 +338,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     free(json);
     free(defaults);
     free(shown);
+    free(texts);
     mlmbook_free_entries(e, n);
     return mlmbook_buf_detach(&b);
 }
