@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     expr_error err;
     double t0 = now();
     int r = expr_parse(text, vars, nvars, &t, &err);
-    if (now() - t0 > 0.05) die("parsing took more than 50 ms", text);
+    /* a hang guard, not a benchmark: a loaded machine may pause any process for a while */
+    if (now() - t0 > 1.0) die("parsing took more than a second", text);
     size_t len = strlen(text);
     if (r != 0) {
         if (t.n != 0) die("a refused text left a tape", text);
