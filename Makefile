@@ -102,7 +102,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -std=c11 -Wall -Wextra $(FPFLAGS) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iengine/core
 FUZZ_GEN_ENTRY := $(wildcard scripts/generator/fuzz_entry.c)
-FUZZERS := build/fuzz/fuzz_engine $(if $(FUZZ_GEN_ENTRY),build/fuzz/fuzz_generator)
+FUZZERS := build/fuzz/fuzz_engine build/fuzz/fuzz_expr $(if $(FUZZ_GEN_ENTRY),build/fuzz/fuzz_generator)
 
 fuzz: setup
 	@$(MAKE) --no-print-directory $(FUZZERS)
@@ -110,6 +110,8 @@ fuzz: setup
 
 build/fuzz/fuzz_engine: tests/fuzz/fuzz_engine.c $(wildcard engine/*.c) $(CORE_LIB) $(CORE_H) build/registry.c | build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(wildcard engine/*.c) $(CORE_LIB) build/registry.c -lm -o $@
+build/fuzz/fuzz_expr: tests/fuzz/fuzz_expr.c $(CORE_LIB) $(CORE_H) | build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(CORE_LIB) -lm -o $@
 build/fuzz/fuzz_generator: tests/fuzz/fuzz_generator.c $(GEN_SRC) $(GEN_H) $(wildcard engine/*.c) \
 		$(CORE_LIB) $(CORE_H) engine/core/manifest.c build/registry.c | build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iscripts/generator $< $(filter-out scripts/generator/main.c,$(GEN_SRC)) \
@@ -119,13 +121,18 @@ build/fuzz/fuzz_generator: tests/fuzz/fuzz_generator.c $(GEN_SRC) $(GEN_H) $(wil
 # native steps each) and the MLP workload against TensorFlow.js and ConvNetJS (numbers for the README, never a pass/fail of the test suite).
 # The peers are installed here only, from their own lock file (tests/bench/peers/).
 bench: setup
-	@$(MAKE) --no-print-directory site build/native/mlmrun build/bench/mlp_spiral build/bench/mlp_spiral.mjs build/bench/soak
+	@$(MAKE) --no-print-directory site build/native/mlmrun build/bench/mlp_spiral build/bench/mlp_spiral.mjs build/bench/soak \
+		build/bench/expr_parse
 	@[ -d tests/bench/peers/node_modules ] || (cd tests/bench/peers && npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true)
 	@$(NODE) tests/bench/bench.mjs
 
 # The soak: one widget's long native run with its views checked every 1,000 steps (tests/bench/soak.c).
 build/bench/soak: tests/bench/soak.c $(ENGINE_OBJ) | build/bench
 	$(CC) $(CFLAGS_NATIVE) $< $(ENGINE_OBJ) -lm -o $@
+
+# The shared expression parser on a 256-character text (tests/bench/expr_parse.c).
+build/bench/expr_parse: tests/bench/expr_parse.c $(CORE_LIB) $(CORE_H) | build/bench
+	$(CC) $(CFLAGS_NATIVE) $< $(CORE_LIB) -lm -o $@
 
 # The bench's MLP workload on the book's engine, natively and in wasm (tests/bench/mlp_spiral.c).
 build/bench/mlp_spiral: tests/bench/mlp_spiral.c $(CORE_LIB) $(CORE_H) | build/bench

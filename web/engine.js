@@ -46,8 +46,21 @@ export class Instance {
   destroy() { if (this.ptr) this.M._mlm_js_destroy(this.ptr); this.ptr = 0; }
 
   // Store a parameter (the engine clamps it); returns the value actually stored.
-  set(i, v) { return this.M._mlm_js_set(this.ptr, i, v); }
-  get(i) { return this.M._mlm_js_get(this.ptr, i); }
+  // A text parameter (kind "text") takes and gives a string; a refused text leaves it as it was.
+  set(i, v) { return typeof v === 'string' ? this.setText(i, v) : this.M._mlm_js_set(this.ptr, i, v); }
+  get(i) { return this.manifest.params[i]?.kind === 'text' ? this.getText(i) : this.M._mlm_js_get(this.ptr, i); }
+  getText(i) { return this.M._mlm_js_get_text ? this.M.UTF8ToString(this.M._mlm_js_get_text(this.ptr, i)) : ''; }
+  setText(i, text) {
+    const M = this.M;
+    const bytes = new TextEncoder().encode(text);
+    if (M._mlm_js_set_text && M._mlm_js_input_buffer && bytes.length <= INPUT_MAX) {
+      const p = M._mlm_js_input_buffer(); // MLM_INPUT_MAX + 1 bytes, more than any text
+      M.HEAPU8.set(bytes, p);
+      M.HEAPU8[p + bytes.length] = 0;
+      M._mlm_js_set_text(this.ptr, i, p);
+    }
+    return this.getText(i);
+  }
 
   // Restart from the current parameters with `seed`; returns false (and this.reason) on failure.
   reset(seed) { return this.M._mlm_js_reset(this.ptr, seed) === 0; }

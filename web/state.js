@@ -8,7 +8,8 @@
 // name a heading and carry state at once. Links of the older form carried the pairs in the hash
 // (#<id>.<name>=<value>&...): they still work, their pairs are moved to the query
 // (migrateLocation) and whatever in the hash is not a pair stays as the heading.
-// Values are numbers, or a choice's key; `in` is the module's own text over [A-Za-z0-9_.~-].
+// Values are numbers, a choice's key, or a text parameter's text (percent-encoded, refused when
+// longer than its maximum or holding anything but printable ASCII); `in` is the module's own text over [A-Za-z0-9_.~-].
 // Anything a link carries is parsed defensively: a pair that does not decode, names no widget or
 // no parameter, or holds a value that is not a number is refused; a number outside its range is
 // clamped. Each refusal or clamp comes back as a notice the widget shows, written without echoing
@@ -30,6 +31,7 @@ export function parseNumber(text) {
 // The same rule as mlm_param_clamp in engine/core/mlm.c: into [min, max], onto the control's
 // grid (measured from min) for linear floats, rounded for int, choice and bool.
 export function clampParam(p, v) {
+  if (p.kind === 'text') return checkText(p, v) ? p.def : v;
   if (!Number.isFinite(v)) v = p.def;
   v = Math.min(p.max, Math.max(p.min, v));
   if (p.kind !== 'float') {
@@ -47,6 +49,16 @@ export function clampParam(p, v) {
   return v;
 }
 
+// A text parameter (kind "text", mlm_set_text in C) holds at most p.max characters, each printable
+// ASCII (' ' to '~'). Returns '' when text may be stored, else why not (a notice's ending).
+const TEXT = /^[\x20-\x7e]*$/;
+export function checkText(p, text) {
+  if (typeof text !== 'string') return 'is not a text';
+  if (text.length > p.max) return `is longer than ${p.max} characters`;
+  if (!TEXT.test(text)) return 'has characters a text cannot hold (letters, digits, spaces and ASCII signs only)';
+  return '';
+}
+
 // Shortest text that reads back as the same float64 value: 0.1, not 0.1000000000000000055.
 export function formatValue(v) {
   for (let d = 1; d <= 17; d++) {
@@ -58,6 +70,7 @@ export function formatValue(v) {
 
 // A parameter's value as it appears in a URL: a choice by its key, a switch as 0/1.
 export function encodeParam(p, v) {
+  if (p.kind === 'text') return String(v); // percent-encoded by writeWidgetState
   if (p.kind === 'choice') return p.choices[v] ? p.choices[v][0] : String(v);
   return formatValue(v);
 }
@@ -65,6 +78,10 @@ export function encodeParam(p, v) {
 // Read one parameter from URL text. Returns { value } or { refused: 'why' }; value is clamped,
 // and { clamped: true } is set when clamping changed it.
 export function decodeParam(p, text) {
+  if (p.kind === 'text') {
+    const why = checkText(p, text);
+    return why ? { refused: why } : { value: text };
+  }
   if (p.kind === 'choice') {
     const k = p.choices.findIndex(([key]) => key === text);
     if (k >= 0) return { value: k };

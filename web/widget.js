@@ -12,7 +12,7 @@
 import { openRun } from './remote.js';
 import { linkCap } from './run.js';
 import { drawPanel, readTheme } from './render.js';
-import { SEED_MAX, applies, clampParam, decodeSeed, formatReadout, formatValue, logPosition, logValue, parseNumber,
+import { SEED_MAX, applies, checkText, clampParam, decodeSeed, formatReadout, formatValue, logPosition, logValue, parseNumber,
   readWidgetState, statePairs } from './state.js';
 import { claimScroll, copyText, currentQuery, linkTo, migrate, namesHeading, writeAddress } from './links.js';
 import { SHORTCUTS, bindKeyboardPointer, bindShortcuts, buildHelp } from './keys.js';
@@ -204,6 +204,10 @@ export class Widget {
       for (const [key, text] of p.choices) input.append(el('option', { value: key, text }));
     } else if (p.kind === 'bool') {
       input = el('input', { type: 'checkbox', name: p.name, id, 'aria-describedby': `${id}-help` });
+    } else if (p.kind === 'text') {
+      // Typed text: set as the input's value, never as markup, whatever a link carried.
+      input = el('input', { type: 'text', name: p.name, id, maxlength: p.max, spellcheck: 'false', autocomplete: 'off',
+        autocapitalize: 'off', 'aria-describedby': `${id}-help` });
     } else if (p.log) {
       // A log-scale slider cannot hold the value itself; it moves a number box that does.
       range = el('input', { type: 'range', min: 0, max: 1000, step: 1, 'aria-label': `${p.label} (logarithmic slider)`,
@@ -216,8 +220,11 @@ export class Widget {
       // A readout beside its slider: the slider itself announces its value, so this is not live.
       out = el('output', { for: id, 'aria-live': 'off' });
     }
-    const row = el('div', { class: `control control-${p.kind}${p.log ? ' control-log' : ''}` }, label, range, input, out, help);
-    const c = { p, i, row, input, range, out };
+    // A text's error, from the module's view `<name>_error` ("position:reason"): the text with a
+    // caret under that character and the reason, as plain text.
+    const errEl = p.kind === 'text' ? el('pre', { class: 'text-error', id: `${id}-error`, 'aria-live': 'polite', hidden: true }) : null;
+    const row = el('div', { class: `control control-${p.kind}${p.log ? ' control-log' : ''}` }, label, range, input, out, errEl, help);
+    const c = { p, i, row, input, range, out, errEl, errView: errEl ? this.manifest.views.findIndex((v) => v.name === `${p.name}_error` && v.kind === 'text' && v.panel === -1) : -1 };
 
     // Every notice about this value is replaced (or dropped) by what the latest change says.
     const key = `p:${p.name}`;
@@ -234,7 +241,15 @@ export class Widget {
       }
       this.showControl(c, final);
     };
-    if (p.kind === 'choice') input.addEventListener('change', () => commit(p.choices.findIndex(([k]) => k === input.value), true));
+    if (p.kind === 'text') {
+      // Enter or leaving the box commits the text; the run restarts with it.
+      input.addEventListener('change', () => {
+        const why = checkText(p, input.value);
+        if (why) this.note(key, `“${p.label}” ${why}; it was left as it was.`);
+        else this.setParam(i, input.value);
+        this.showControl(c, !!why);
+      });
+    } else if (p.kind === 'choice') input.addEventListener('change', () => commit(p.choices.findIndex(([k]) => k === input.value), true));
     else if (p.kind === 'bool') input.addEventListener('change', () => commit(input.checked ? 1 : 0, true));
     else if (range) {
       range.addEventListener('input', () => commit(logValue(p, Number(range.value)), false));
@@ -246,11 +261,31 @@ export class Widget {
     return c;
   }
 
+  // Views that carry a text parameter's error are shown under its box, not in the status line.
+  get textErrorViews() {
+    if (!this._textErrorViews) this._textErrorViews = new Set((this.controls || []).filter((c) => c && c.errView >= 0).map((c) => c.errView));
+    return this._textErrorViews;
+  }
+
+  showTextError(c, st) {
+    const m = !st.hidden && /^(\d+):(.*)$/s.exec(st.text || '');
+    const typed = String(this.values[c.i]);
+    // The reason first (it fits a phone), then the text and the caret, which scroll together.
+    const text = m ? `${m[2]}:\n${typed}\n${' '.repeat(Math.min(Number(m[1]), typed.length))}^` : '';
+    if (c.errEl.textContent !== text) {
+      c.errEl.textContent = text;
+      c.errEl.hidden = !m;
+      c.input.setAttribute('aria-invalid', m ? 'true' : 'false');
+      if (m) c.input.setAttribute('aria-errormessage', c.errEl.id);
+    }
+  }
+
   // Bring control c in line with the stored value (`full`: rewrite the typed text too).
   showControl(c, full = true) {
     const v = this.values[c.i];
     const { p, input, range, out } = c;
-    if (p.kind === 'choice') input.value = p.choices[v] ? p.choices[v][0] : '';
+    if (p.kind === 'text') { if (full || document.activeElement !== input) input.value = v; }
+    else if (p.kind === 'choice') input.value = p.choices[v] ? p.choices[v][0] : '';
     else if (p.kind === 'bool') input.checked = v !== 0;
     else if (range) {
       range.value = String(logPosition(p, v));
@@ -801,7 +836,7 @@ export class Widget {
     // Readouts for the status line: views declared with no panel.
     const parts = [];
     this.manifest.views.forEach((v, k) => {
-      if (v.panel !== -1 || inst.views[k].hidden) return;
+      if (v.panel !== -1 || inst.views[k].hidden || this.textErrorViews.has(k)) return;
       if (v.kind === 'scalar') {
         const pct = v.flags.includes('percent') && Number.isFinite(inst.views[k].value) ? ' %' : '';
         parts.push(`${v.label} ${formatReadout(inst.views[k].value, v.flags.includes('int'))}${pct}`);
@@ -810,6 +845,7 @@ export class Widget {
     });
     const text = parts.join(' · ');
     if (this.readouts.textContent !== text) this.readouts.textContent = text;
+    for (const c of this.controls) if (c && c.errView >= 0) this.showTextError(c, inst.views[c.errView]);
     const s = inst.steps;
     const stepText = `Step ${s.toLocaleString('en-US')}`;
     if (this.stepOut.textContent !== stepText) this.stepOut.textContent = stepText;

@@ -45,7 +45,7 @@ static void json_flags(FILE *f, int flags, const char *const names[], int n) {
     fputc(']', f);
 }
 
-static const char *const kind_names[] = {"float", "int", "choice", "bool"};
+static const char *const kind_names[] = {"float", "int", "choice", "bool", "text"};
 static const char *const panel_flags[] = {"equal", "auto_x", "auto_y", "log_y",
                                           "wide",  "log_x",  "noaxes", "pointer"};
 static const char *const view_kinds[] = {"points", "curve", "trail", "segments", "arrows",
@@ -94,6 +94,11 @@ static void when_json(FILE *f, const mlm_module *m, int i) {
 
 void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
                         const unsigned char *shown, double speed) {
+    mlm_manifest_write_texts(f, m, defaults, NULL, shown, speed);
+}
+
+void mlm_manifest_write_texts(FILE *f, const mlm_module *m, const double *defaults,
+                              const char *const *texts, const unsigned char *shown, double speed) {
     fprintf(f, "{\"module\":");
     json_string(f, m->name);
     fprintf(f, ",\"title\":");
@@ -133,7 +138,9 @@ void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
         fprintf(f, ",\"step\":");
         json_number(f, p->step);
         fprintf(f, ",\"def\":");
-        json_number(f, defaults ? defaults[i] : p->def);
+        /* a TEXT's default is its text (a widget block's, or the declared one) */
+        if (p->kind == MLM_TEXT) json_string(f, texts && texts[i] ? texts[i] : p->choices);
+        else json_number(f, defaults ? defaults[i] : p->def);
         /* shown[i]: 0 hidden, else the control's place (a widget block's `controls` order) */
         fprintf(f, ",\"log\":%s,\"show\":%s,\"order\":%d,\"help\":", p->log ? "true" : "false",
                 !shown || shown[i] ? "true" : "false", shown ? shown[i] : 1);

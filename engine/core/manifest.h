@@ -13,6 +13,10 @@
    choices; speed > 0 replaces the module's player speed (a widget block's `speed` line). */
 void mlm_manifest_write(FILE *f, const mlm_module *m, const double *defaults,
                         const unsigned char *shown, double speed);
+/* Likewise, with texts[i] (NULL, or NULL entries: the declared default) the default of each
+   TEXT parameter, which `defaults` cannot hold. */
+void mlm_manifest_write_texts(FILE *f, const mlm_module *m, const double *defaults,
+                              const char *const *texts, const unsigned char *shown, double speed);
 /* NULL if the declaration is consistent, else a message naming the problem. */
 const char *mlm_manifest_check(const mlm_module *m);
 

@@ -72,6 +72,7 @@ double mlm_clamp(double x, double lo, double hi) { return x < lo ? lo : x > hi ?
 
 /* ---- parameters ---- */
 double mlm_param_clamp(const mlm_param *p, double v) {
+    if (p->kind == MLM_TEXT) return 0; /* texts are checked, not clamped: mlm_text_check */
     if (!isfinite(v)) v = p->def;
     v = mlm_clamp(v, p->min, p->max);
     if (p->kind != MLM_FLOAT) {
@@ -91,9 +92,30 @@ double mlm_param_clamp(const mlm_param *p, double v) {
     return v;
 }
 
+int mlm_text_check(const mlm_param *p, const char *text) {
+    if (!p || p->kind != MLM_TEXT || !text) return -1;
+    size_t n = 0;
+    for (; text[n]; n++)
+        if (n >= (size_t)p->max || (unsigned char)text[n] < 0x20 || (unsigned char)text[n] > 0x7e) return -1;
+    return 0;
+}
+
+/* A TEXT field as stored: its text if it is one mlm_text_check accepts, else the default. */
+static void text_sanitize(const mlm_param *p, void *desc) {
+    char *field = (char *)desc + p->offset;
+    size_t cap = (size_t)p->max + 1;
+    if (!memchr(field, 0, cap) || mlm_text_check(p, field)) {
+        memset(field, 0, cap);
+        if (p->choices && !mlm_text_check(p, p->choices)) memcpy(field, p->choices, strlen(p->choices));
+    }
+}
+
 static void desc_store(const mlm_param *p, void *desc, double v) {
     char *field = (char *)desc + p->offset;
-    if (p->kind == MLM_FLOAT) memcpy(field, &v, sizeof v);
+    if (p->kind == MLM_TEXT) {
+        memset(field, 0xff, 1); /* not a valid text: sanitizing writes the default */
+        text_sanitize(p, desc);
+    } else if (p->kind == MLM_FLOAT) memcpy(field, &v, sizeof v);
     else {
         int iv = (int)v;
         memcpy(field, &iv, sizeof iv);
@@ -102,6 +124,10 @@ static void desc_store(const mlm_param *p, void *desc, double v) {
 
 static double desc_load(const mlm_param *p, const void *desc) {
     const char *field = (const char *)desc + p->offset;
+    if (p->kind == MLM_TEXT) {
+        const char *end = memchr(field, 0, (size_t)p->max + 1);
+        return end ? (double)(end - field) : p->max + 1;
+    }
     if (p->kind == MLM_FLOAT) {
         double v;
         memcpy(&v, field, sizeof v);
@@ -212,6 +238,10 @@ void mlm_destroy(mlm_instance *in) {
 double mlm_set(mlm_instance *in, int i, double value) {
     if (i < 0 || i >= in->module->n_params) return NAN;
     const mlm_param *p = &in->module->params[i];
+    if (p->kind == MLM_TEXT) { /* a number cannot set a text; keep it valid and report its length */
+        text_sanitize(p, in->desc);
+        return desc_load(p, in->desc);
+    }
     double v = mlm_param_clamp(p, value);
     desc_store(p, in->desc, v);
     return v;
@@ -220,6 +250,21 @@ double mlm_set(mlm_instance *in, int i, double value) {
 double mlm_get(const mlm_instance *in, int i) {
     if (i < 0 || i >= in->module->n_params) return NAN;
     return desc_load(&in->module->params[i], in->desc);
+}
+
+int mlm_set_text(mlm_instance *in, int i, const char *text) {
+    if (i < 0 || i >= in->module->n_params) return -1;
+    const mlm_param *p = &in->module->params[i];
+    if (mlm_text_check(p, text)) return -1;
+    char *field = (char *)in->desc + p->offset;
+    memset(field, 0, (size_t)p->max + 1);
+    memcpy(field, text, strlen(text));
+    return 0;
+}
+
+const char *mlm_get_text(const mlm_instance *in, int i) {
+    if (i < 0 || i >= in->module->n_params || in->module->params[i].kind != MLM_TEXT) return NULL;
+    return (const char *)in->desc + in->module->params[i].offset;
 }
 
 /* Everything allocated after the fixed part (description, views, panels) belongs to one run. */
@@ -409,7 +454,7 @@ static int when_parse(const mlm_module *m, const char *cond, when_cond *w, char 
         snprintf(why, n, "condition '%s': expected other=key|key or other>=N", cond);
         return -1;
     }
-    if (p->kind == MLM_FLOAT) {
+    if (p->kind == MLM_FLOAT || p->kind == MLM_TEXT) {
         snprintf(why, n, "condition '%s': = needs a CHOICE, BOOL or INT parameter", cond);
         return -1;
     }
@@ -531,6 +576,19 @@ int mlm_module_check(const mlm_module *m, char *why, size_t n) {
             if (!strcmp(m->params[j].name, p->name)) FAIL("parameter '%s' is declared twice", p->name);
         if (!(p->min <= p->def && p->def <= p->max)) FAIL("parameter '%s': default outside [min, max]", p->name);
         if (p->log && p->min <= 0) FAIL("parameter '%s': log scale needs min > 0", p->name);
+        if (p->kind == MLM_TEXT) {
+            if (p->min != 0 || !(p->max >= 1 && p->max <= MLM_TEXT_MAX) || p->max != floor(p->max) ||
+                p->step != 0 || p->def != 0 || p->log)
+                FAIL("parameter '%s': a TEXT has min 0, max its length (1 to %d), step, def and log 0",
+                     p->name, MLM_TEXT_MAX);
+            if (!p->choices || mlm_text_check(p, p->choices))
+                FAIL("parameter '%s': its default text (in choices) is missing, too long or not printable ASCII",
+                     p->name);
+            if (p->offset + (size_t)p->max + 1 > m->desc_size)
+                FAIL("parameter '%s': its field lies outside the description", p->name);
+            continue;
+        }
+        if ((int)p->kind < MLM_FLOAT || (int)p->kind > MLM_TEXT) FAIL("parameter '%s': unknown kind", p->name);
         if (p->offset + (p->kind == MLM_FLOAT ? sizeof(double) : sizeof(int)) > m->desc_size)
             FAIL("parameter '%s': its field lies outside the description", p->name);
         if (p->kind == MLM_CHOICE) {

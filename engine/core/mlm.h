@@ -44,8 +44,22 @@ typedef enum {
     MLM_FLOAT,   /* a double field in the description */
     MLM_INT,     /* an int field */
     MLM_CHOICE,  /* an int field holding the index of one of `choices` */
-    MLM_BOOL     /* an int field, 0 or 1 */
+    MLM_BOOL,    /* an int field, 0 or 1 */
+    MLM_TEXT     /* a char field[max + 1] holding a NUL-terminated text (see below) */
 } mlm_kind;
+
+/* A TEXT parameter is text the reader types (a function f(x) to differentiate). Its field in the
+ * description is a char array of max + 1 bytes, so it lives in the instance block like every other
+ * parameter: checkpoints, the timeline and restarts keep it. Declared as
+ *   {"f", "f(x)", MLM_TEXT, offsetof(my_desc, f), 0, 120, 0, 0, 0, "sin(x)", "help"}
+ * min 0, max the longest text (1 to MLM_TEXT_MAX characters), step, def and log 0, and `choices`
+ * holding the default text. A text holds printable ASCII only (' ' to '~'); anything else, or a
+ * longer text, is refused by mlm_set_text and leaves the parameter as it was. The module decides
+ * what the text means (it parses it in create, and says in a view why it cannot, never crashing);
+ * mlm_set and mlm_get do not apply to it (mlm_get gives its length). In a link the text travels
+ * percent-encoded (`?main.f=x%5E2`); the widget shows it in a text box, always as text, never as
+ * markup, and editing it restarts the run. A widget block may set it (`f = x^2`), a run block not. */
+#define MLM_TEXT_MAX 256
 
 typedef struct {
     const char *name;    /* key in URLs, widget blocks and form controls: [a-z][a-z0-9_]* */
@@ -56,7 +70,8 @@ typedef struct {
     double step;         /* control granularity (0: continuous) */
     double def;          /* default; for CHOICE an index */
     int log;             /* 1: the control moves on a log scale (needs min > 0) */
-    const char *choices; /* CHOICE only: "key:Label|key:Label": keys appear in URLs and blocks */
+    const char *choices; /* CHOICE: "key:Label|key:Label": keys appear in URLs and blocks;
+                            TEXT: the default text */
     const char *help;    /* one line, for the control's description and the parameter table */
 } mlm_param;
 
@@ -290,6 +305,13 @@ void mlm_destroy(mlm_instance *in);
 /* Clamp and store parameter i; returns the value actually stored. */
 double mlm_set(mlm_instance *in, int i, double value);
 double mlm_get(const mlm_instance *in, int i);
+/* TEXT parameter i: store text (0), or refuse it (-1: not a TEXT parameter, longer than its max,
+   or a character outside ' '..'~') and change nothing. The text is read by the next mlm_reset. */
+int mlm_set_text(mlm_instance *in, int i, const char *text);
+/* TEXT parameter i's text, or NULL if i is not a TEXT parameter. */
+const char *mlm_get_text(const mlm_instance *in, int i);
+/* 0 if text may be stored in TEXT parameter p, else -1. */
+int mlm_text_check(const mlm_param *p, const char *text);
 /* (Re)start the run from the current parameters and `seed`, keeping the reader's input (it is
    read back into the new run, and dropped if the new run refuses it). Returns 0, or -1 with
    in->reason set. */

@@ -53,6 +53,13 @@ EMSCRIPTEN_KEEPALIVE char *mlm_js_input_buffer(void) {
 }
 /* text: a NUL-terminated string in the heap (mlm_js_input_buffer). 0, or -1: refused, nothing changed. */
 EMSCRIPTEN_KEEPALIVE int mlm_js_input_set(mlm_instance *in, const char *text) { return mlm_input_set(in, text); }
+/* TEXT parameters: the text JavaScript wrote into mlm_js_input_buffer is stored (0) or refused
+   (-1, nothing changed); get returns the stored text. */
+EMSCRIPTEN_KEEPALIVE int mlm_js_set_text(mlm_instance *in, int i, const char *text) { return mlm_set_text(in, i, text); }
+EMSCRIPTEN_KEEPALIVE const char *mlm_js_get_text(mlm_instance *in, int i) {
+    const char *t = mlm_get_text(in, i);
+    return t ? t : "";
+}
 EMSCRIPTEN_KEEPALIVE int mlm_js_applies(mlm_instance *in, int i) {
     return mlm_param_applies(in->module, in->desc, i);
 }

@@ -126,6 +126,15 @@ void mlmbook_free_entries(mlmbook_entry *e, int n) {
 /* Check a widget's value for parameter p; store it in *v. Returns 0, or -1 after an error. */
 int mlmbook_parse_value(mlmbook_chapter *ch, const mlmbook_entry *e, const mlm_param *p, double *v) {
     const char *s = e->value;
+    if (p->kind == MLM_TEXT) { /* the text itself is the value: the caller keeps e->value */
+        if (mlm_text_check(p, s)) {
+            mlmbook_error(ch->path, e->line, "'%s' is a text of at most %g printable ASCII characters",
+                          p->name, p->max);
+            return -1;
+        }
+        *v = 0;
+        return 0;
+    }
     if (p->kind == MLM_CHOICE) {
         int k = mlm_choice_find(p, s);
         if (k < 0) {
@@ -227,6 +236,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     }
     double *defaults = mlmbook_alloc(sizeof(double) * (size_t)(m->n_params + 1));
     unsigned char *shown = mlmbook_alloc((size_t)m->n_params + 1);
+    const char **texts = mlmbook_alloc(sizeof(char *) * (size_t)(m->n_params + 1));
     for (int i = 0; i < m->n_params; i++) {
         defaults[i] = m->params[i].def;
         shown[i] = 1;
@@ -274,7 +284,9 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
                 mlmbook_buf_free(&b);
                 continue;
             }
-            mlmbook_parse_value(ch, &e[k], &m->params[i], &defaults[i]);
+            if (!mlmbook_parse_value(ch, &e[k], &m->params[i], &defaults[i]) &&
+                m->params[i].kind == MLM_TEXT)
+                texts[i] = val;
         }
     }
 
@@ -296,7 +308,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     size_t json_len = 0;
     FILE *f = open_memstream(&json, &json_len);
     if (f) {
-        mlm_manifest_write(f, m, defaults, shown, speed);
+        mlm_manifest_write_texts(f, m, defaults, texts, shown, speed);
         fclose(f);
     } else {
         mlmbook_error(ch->path, line, "out of memory writing the widget's manifest");
@@ -326,6 +338,7 @@ static char *widget(mlmbook_chapter *ch, cmark_node *block, char words[][128], i
     free(json);
     free(defaults);
     free(shown);
+    free(texts);
     mlmbook_free_entries(e, n);
     return mlmbook_buf_detach(&b);
 }
@@ -488,6 +501,11 @@ static void param_range(mlmbook_buf *b, const mlm_param *p) {
     case MLM_BOOL:
         mlmbook_buf_puts(b, "<code>true</code> or <code>false</code>");
         break;
+    case MLM_TEXT:
+        mlmbook_buf_puts(b, "text, up to ");
+        put_number(b, p->max);
+        mlmbook_buf_puts(b, " characters");
+        break;
     default:
         put_number(b, p->min);
         mlmbook_buf_puts(b, " to ");
@@ -506,6 +524,10 @@ static void param_default(mlmbook_buf *b, const mlm_param *p) {
         mlmbook_buf_puts(b, "</code>");
     } else if (p->kind == MLM_BOOL) {
         mlmbook_buf_puts(b, p->def != 0 ? "<code>true</code>" : "<code>false</code>");
+    } else if (p->kind == MLM_TEXT) {
+        mlmbook_buf_puts(b, "<code>");
+        mlmbook_buf_escapes(b, p->choices);
+        mlmbook_buf_puts(b, "</code>");
     } else {
         put_number(b, p->def);
     }

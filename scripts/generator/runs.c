@@ -462,6 +462,13 @@ static void run_block(mlmbook_chapter *ch, cmark_node *block, const char *info) 
                 bad = 1;
                 continue;
             }
+            if (m->params[i].kind == MLM_TEXT) {
+                /* a run block's cache key and settings are numbers: it runs the declared text */
+                mlmbook_error(ch->path, l, "run '%s': '%s' is a text; a run block uses its default",
+                              r->name, key);
+                bad = 1;
+                continue;
+            }
             if (mlmbook_parse_value(ch, &e[k], &m->params[i], &params[i])) bad = 1;
         }
     }

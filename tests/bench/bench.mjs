@@ -265,6 +265,17 @@ async function benchBrowser() {
     results.pages.map((r) => [r.page, r.requests, kb(r.transfer), kb(r.transfer_without_fonts), kb(r.total), kb(r.html), kb(r.js), kb(r.wasm), kb(r.css), kb(r.katex_css), kb(r.katex_fonts), kb(r.other)]));
 }
 
+// ---- the expression parser (engine/core/expr.c): a 256-character text, natively ----
+async function benchExprParse() {
+  const bin = path.join(root, 'build/bench/expr_parse');
+  if (!fs.existsSync(bin)) return;
+  await part('expression parser', async () => {
+    const r = JSON.parse(execFileSync(bin, [], { encoding: 'utf8' }));
+    results.expr_parse = r;
+    target(`expression parser: parse a ${r.chars}-character expression (µs)`, r.us_per_parse, r.us_per_parse <= 100, '<= 100');
+  });
+}
+
 // ---- (d) modules: native and wasm steps per second ----
 async function benchModules() {
   const wasmDir = path.join(root, 'build/wasm');
@@ -424,6 +435,7 @@ async function benchPeers() {
 if (PARTS.has('build')) await part('build', benchBuild);
 if (PARTS.has('browser')) await part('browser', benchBrowser);
 if (PARTS.has('modules')) await part('modules', benchModules);
+if (PARTS.has('modules') || PARTS.has('parser')) await benchExprParse();
 if (PARTS.has('soak')) await part('soak', benchSoak);
 if (PARTS.has('timeline')) await part('timeline', benchTimeline);
 if (PARTS.has('peers')) await part('peers', benchPeers);

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useBrowser, listPages, widgetsOf, settle, siteDir, SEL } from './harness.mjs';
+import { useBrowser, listPages, widgetsOf, settle, siteDir, SEL, only } from './harness.mjs';
 
 const pages = listPages();
 const chapters = pages.filter((p) => p !== 'index.html');

@@ -7,7 +7,9 @@
  *     it was, a pointer or action that returns 1 restarts the run keeping the input;
  *   - running out of memory: the reason names the module, the bound and the bytes needed, and
  *     survives the module's own mlm_fail and mlm_reset;
- *   - the manifest carries "when", "input", "actions" and "worker".
+ *   - the manifest carries "when", "input", "actions" and "worker";
+ *   - TEXT parameters: stored, refused without change, kept by reset and checkpoints, declared
+ *     consistently, written in the manifest.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../../engine/core/mlm.c"
@@ -469,6 +471,117 @@ static void check_manifest(void) {
     free(text);
 }
 
+/* ---- TEXT parameters: a module whose create copies its text, so the run shows what it read ---- */
+typedef struct {
+    double rate;
+    char f[17]; /* TEXT, max 16 */
+    int n;
+} x_desc;
+
+static const mlm_param x_params[] = {
+    {"rate", "Rate", MLM_FLOAT, offsetof(x_desc, rate), 0, 1, 0, 0.5, 0, NULL, ""},
+    {"f", "f(x)", MLM_TEXT, offsetof(x_desc, f), 0, 16, 0, 0, 0, "sin(x)", "the function"},
+    {"n", "N", MLM_INT, offsetof(x_desc, n), 1, 5, 1, 2, 0, NULL, ""},
+};
+typedef struct {
+    char seen[17];
+} x_state;
+static void *x_create(mlm_instance *in) {
+    x_state *s = mlm_alloc(in, sizeof(x_state));
+    if (s) memcpy(s->seen, ((x_desc *)in->desc)->f, sizeof s->seen);
+    return s;
+}
+static void x_step(mlm_instance *in, void *self) { (void)in, (void)self; }
+static void x_draw(mlm_instance *in, void *self) { (void)in, (void)self; }
+static const mlm_view x_views[] = {{"v", NULL, MLM_VIEW_SCALAR, "v", 0, 0}};
+static const mlm_module x_module = {
+    .name = "texty", .title = "Texty", .params = x_params, .n_params = 3, .desc_size = sizeof(x_desc),
+    .views = x_views, .n_views = 1, .state_bytes = 256, .speed = 1,
+    .create = x_create, .step = x_step, .draw = x_draw,
+};
+
+static int x_check(mlm_param p, char *why) {
+    mlm_module m = x_module;
+    mlm_param ps[3] = {x_params[0], p, x_params[2]};
+    m.params = ps;
+    return mlm_module_check(&m, why, 160);
+}
+
+static void check_text(void) {
+    char why[160];
+    CHECK(mlm_module_check(&x_module, why, sizeof why) == 0, "%s", why);
+    mlm_instance *in = mlm_create(&x_module);
+    CHECK(!strcmp(mlm_get_text(in, 1), "sin(x)"), "default text: '%s'", mlm_get_text(in, 1));
+    CHECK(mlm_get_text(in, 0) == NULL && mlm_set_text(in, 0, "x") == -1, "a FLOAT is not a text");
+    CHECK(mlm_get(in, 1) == 6, "mlm_get of a text is its length");
+    /* stored, and read by the next run; mlm_reset keeps it */
+    CHECK(mlm_set_text(in, 1, "x^2 + 1") == 0, "set");
+    mlm_reset(in, 1);
+    CHECK(!strcmp(((x_state *)in->self)->seen, "x^2 + 1"), "create saw '%s'", ((x_state *)in->self)->seen);
+    mlm_reset(in, 2);
+    CHECK(!strcmp(mlm_get_text(in, 1), "x^2 + 1"), "kept by reset");
+    /* a number does not set a text, and leaves it as it was */
+    CHECK(mlm_set(in, 1, 1e300) == 7 && !strcmp(mlm_get_text(in, 1), "x^2 + 1"), "mlm_set");
+    /* refusals change nothing: too long, control characters, bytes past ASCII, NULL */
+    const char *bad[] = {"12345678901234567", "x\n", "\x7f", "caf\xc3\xa9", "\t", NULL};
+    for (int k = 0; k < MLM_COUNT(bad); k++) {
+        CHECK(mlm_set_text(in, 1, bad[k]) == -1, "refused #%d", k);
+        CHECK(!strcmp(mlm_get_text(in, 1), "x^2 + 1"), "unchanged after #%d", k);
+    }
+    CHECK(mlm_set_text(in, 1, "1234567890123456") == 0, "exactly max characters");
+    CHECK(mlm_set_text(in, 1, "") == 0 && mlm_get_text(in, 1)[0] == 0, "an empty text is a text");
+    /* the text is in the snapshot: a checkpoint holds it, restoring it brings it back */
+    mlm_set_text(in, 1, "exp(x)");
+    mlm_reset(in, 1);
+    size_t size = mlm_snapshot_size(in);
+    unsigned char *snap = malloc(size);
+    memcpy(snap, in, size);
+    mlm_set_text(in, 1, "cos(x)");
+    memcpy(in, snap, size);
+    CHECK(!strcmp(mlm_get_text(in, 1), "exp(x)"), "restored: '%s'", mlm_get_text(in, 1));
+    free(snap);
+    /* a description written directly (a native caller) with garbage: reset restores the default */
+    memset(((x_desc *)in->desc)->f, 'z', 17);
+    mlm_reset(in, 1);
+    CHECK(!strcmp(mlm_get_text(in, 1), "sin(x)"), "sanitized: '%.17s'", mlm_get_text(in, 1));
+    mlm_destroy(in);
+
+    /* declarations the check refuses */
+    mlm_param p = x_params[1];
+    p.max = 0;
+    CHECK(x_check(p, why) == -1 && strstr(why, "TEXT"), "max 0: %s", why);
+    p = x_params[1], p.max = MLM_TEXT_MAX + 1;
+    CHECK(x_check(p, why) == -1, "max too large");
+    p = x_params[1], p.max = 40;
+    CHECK(x_check(p, why) == -1 && strstr(why, "outside the description"), "field too small: %s", why);
+    p = x_params[1], p.choices = NULL;
+    CHECK(x_check(p, why) == -1 && strstr(why, "default text"), "no default: %s", why);
+    p = x_params[1], p.choices = "this default is far too long";
+    CHECK(x_check(p, why) == -1, "long default");
+    p = x_params[1], p.def = 1;
+    CHECK(x_check(p, why) == -1, "def");
+    /* a text is no condition for another parameter */
+    mlm_module m = x_module;
+    const mlm_when w[] = {{"n", "f=1"}};
+    m.when = w, m.n_when = 1;
+    CHECK(mlm_module_check(&m, why, sizeof why) == -1, "when on a text");
+
+    /* the manifest: kind text, the default as a string (escaped), or a widget block's */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    mlm_manifest_write(f, &x_module, NULL, NULL, 0);
+    fclose(f);
+    CHECK(strstr(text, "\"kind\":\"text\",\"min\":0,\"max\":16,") && strstr(text, "\"def\":\"sin(x)\""), "%s", text);
+    free(text);
+    const char *texts[3] = {NULL, "x<y&\"z\"", NULL};
+    f = open_memstream(&text, &len);
+    mlm_manifest_write_texts(f, &x_module, NULL, texts, NULL, 0);
+    fclose(f);
+    CHECK(strstr(text, "\"def\":\"x\\u003cy\\u0026\\\"z\\\"\"") != NULL, "%s", text);
+    free(text);
+}
+
 int main(void) {
     check_conditions();
     check_malformed();
@@ -476,5 +589,6 @@ int main(void) {
     check_input();
     check_memory();
     check_manifest();
+    check_text();
     return CHECK_DONE("test_mlm");
 }

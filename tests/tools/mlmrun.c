@@ -31,6 +31,7 @@ static int set_param(mlm_instance *in, const char *arg) {
     int i = mlm_param_index(m, name);
     if (i < 0) return -1;
     const mlm_param *p = &m->params[i];
+    if (p->kind == MLM_TEXT) return mlm_set_text(in, i, eq + 1);
     double v;
     int k = p->kind == MLM_CHOICE ? mlm_choice_find(p, eq + 1) : -1;
     if (k >= 0) v = k;

@@ -80,6 +80,12 @@ function configs(manifest) {
       });
     } else if (p.kind === 'bool') {
       list.push({ name: `${p.name}=${p.def ? 0 : 1}`, seed: 3, steps: STEPS, set: { [p.name]: p.def ? 0 : 1 } });
+    } else if (p.kind === 'text') {
+      // a text of every operation the shared expression parser knows, and one it refuses: both
+      // sides must read each the same way, whatever the module makes of it
+      for (const v of ['sin(x)*cos(x) + exp(-x^2)/sqrt(1+x^2) - log(2+tanh(x)) + sigmoid(x)*abs(x) - relu(x-1)^3 + tan(x/4)', 'x^*1']) {
+        list.push({ name: `${p.name}=${v}`, seed: 3, steps: STEPS, set: { [p.name]: v } });
+      }
     } else {
       for (const v of [p.min, p.max]) {
         if (v !== p.def) list.push({ name: `${p.name}=${v}`, seed: 3, steps: STEPS, set: { [p.name]: v } });
@@ -103,7 +109,12 @@ function runWasm(M, manifest, cfg) {
   assert.ok(inst, 'mlm_js_create returned NULL');
   try {
     manifest.params.forEach((p, i) => {
-      if (p.name in cfg.set) M._mlm_js_set(inst, i, cfg.set[p.name]);
+      if (!(p.name in cfg.set)) return;
+      if (p.kind === 'text') {
+        const buf = M._mlm_js_input_buffer();
+        M.HEAPU8.set(new TextEncoder().encode(cfg.set[p.name] + '\0'), buf);
+        assert.equal(M._mlm_js_set_text(inst, i, buf), 0, `mlm_js_set_text ${p.name}`);
+      } else M._mlm_js_set(inst, i, cfg.set[p.name]);
     });
     assert.equal(M._mlm_js_reset(inst, cfg.seed), 0, 'mlm_js_reset failed: ' + M.UTF8ToString(M._mlm_js_reason(inst)));
     // The same loop as mlmrun: mlm_step stops early when the status changes.

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  INPUT_MAX, SEED_MAX, T_MAX, applies, clampParam, decodeInput, decodeParam, formatReadout, formatValue, logPosition,
+  INPUT_MAX, SEED_MAX, T_MAX, applies, checkText, clampParam, decodeInput, decodeParam, formatReadout, formatValue, logPosition,
   logValue, migrateLocation, parseHash, parseNumber, readWidgetState, statePairs, writeWidgetState,
 } from '../../web/state.js';
 
@@ -235,3 +235,35 @@ for (const file of built) {
     }
   });
 }
+
+test('text parameters: percent-encoded, length-limited, printable ASCII, never echoed', () => {
+  const F = { name: 'f', label: 'f(x)', kind: 'text', min: 0, max: 24, step: 0, def: 'sin(x)', log: false };
+  const params = [...P, F];
+  const values = params.map((p) => p.def);
+  // anything a reader may type goes out and comes back exactly, signs and spaces included
+  for (const text of ['x^2 + 1', '-x*(3/4)', 'a&b=c#d?e%f', 'x+y', '"q" <b>', '']) {
+    values[5] = text;
+    const q = writeWidgetState('', 'w', statePairs(params, values, 1, 1, 0));
+    assert.equal(readWidgetState(q, 'w', params).params[5], text === 'sin(x)' ? undefined : text, q);
+    if (text) assert.ok(!/[ ^&#<"%+]/.test(q.slice(q.indexOf('=') + 1).replace(/%[0-9A-F]{2}/g, '')), q);
+  }
+  // the default stays out of the link
+  values[5] = 'sin(x)';
+  assert.deepEqual(statePairs(params, values, 1, 1, 0), []);
+  // too long, control characters, anything past ASCII: refused with a notice that does not echo it
+  for (const raw of ['x'.repeat(25), 'x%0Ay', 'x%00', '%C3%A9', '%3Cscript%3Ealert(1)%3C%2Fscript%3E%3Cscript%3E']) {
+    const st = readWidgetState(`?w.f=${raw}`, 'w', params);
+    assert.equal(st.params[5], undefined, raw);
+    assert.equal(st.notices.length, 1, raw);
+    assert.ok(!st.notices[0].includes('script') && !st.notices[0].includes('xxxx'), st.notices[0]);
+  }
+  assert.equal(readWidgetState('?w.f=x%5E3', 'w', params).params[5], 'x^3');
+  // a '+' in a link is a space, as in any form-encoded query
+  assert.equal(readWidgetState('?w.f=x+1', 'w', params).params[5], 'x 1');
+  // exactly max characters is fine
+  assert.equal(checkText(F, 'x'.repeat(24)), '');
+  assert.match(checkText(F, 'x'.repeat(25)), /longer than 24/);
+  assert.equal(clampParam(F, 'x\u0007'), 'sin(x)');
+  assert.equal(clampParam(F, 3), 'sin(x)');
+  assert.equal(clampParam(F, 'cos(x)'), 'cos(x)');
+});
