@@ -18,7 +18,8 @@
  * over it in their class colours; the loss curve beside it.
  *
  * Shapes (doubles unless said):
- *   N  points (at most SM_N_MAX), D = 2 coordinates, K classes (3..SM_K_MAX)
+ *   N  points (at most SM_N_MAX), D = 2 coordinates, K classes (3..SM_K_MAX; the irises: 150
+ *      flowers by petal length and width in cm, 3 species)
  *   W  (K, D) row-major, one row of weights per class; b (K,) the biases
  *   G  side of the decision-region grid (SM_GRID)
  */
@@ -30,6 +31,7 @@
 
 #include "datasets2d.h"
 #include "detmath.h"
+#include "iris.h"
 #include "mlm.h"
 
 #define SM_N_MAX 600
@@ -40,8 +42,10 @@
 #define SM_GRAD_TOL 1e-5 /* a gradient this small (its norm) counts as converged */
 
 enum { SM_STABLE, SM_NAIVE };
+enum { SM_BLOBS, SM_IRIS };
 
 typedef struct {
+    int data;        /* SM_BLOBS (default) or SM_IRIS (petal length and width, 3 species) */
     int classes;     /* K, 3..5; default 4 */
     int n;           /* points; default 300 */
     double noise;    /* how widely each blob spreads (0..1); default 0.2 */
@@ -66,6 +70,7 @@ typedef struct {
     sm_data *c;
     int N, K, naive;
     double lr, scale;
+    double box[4];             /* the square drawn: x0, x1, y0, y1 */
     double W[SM_K_MAX * SM_D]; /* (K, D) */
     double b[SM_K_MAX];        /* (K,) */
     double gW[SM_K_MAX * SM_D];/* (K, D) the gradient of the mean loss at W, b */
@@ -74,6 +79,9 @@ typedef struct {
 } sm_state;
 
 static const mlm_param sm_params[] = {
+    {"data", "Data", MLM_CHOICE, offsetof(sm_desc, data), 0, 1, 1, SM_BLOBS, 0,
+     "blobs:Gaussian blobs|iris:Iris petals (cm)",
+     "the points: K Gaussian blobs, or Fisher's 150 irises by petal length and width"},
     {"classes", "Classes", MLM_INT, offsetof(sm_desc, classes), 3, SM_K_MAX, 1, 4, 0, NULL,
      "how many classes (blobs) to tell apart"},
     {"n", "Points", MLM_INT, offsetof(sm_desc, n), 30, SM_N_MAX, 10, 300, 0, NULL,
@@ -240,9 +248,23 @@ static void *sm_create(mlm_instance *in) {
     c->field = mlm_alloc_const(in, sizeof(float) * SM_GRID * SM_GRID);
     if (!c->x || !c->y || !c->pts || !c->field || mlm_series_init(in, &s->hist, SM_HIST)) return NULL;
 
-    mlm_d2_spec spec = {.kind = MLM_D2_BLOBS, .n = s->N, .noise = d->noise, .classes = s->K};
-    s->K = mlm_d2_classes(&spec);
-    mlm_d2_generate(&spec, &in->rng, c->x, c->y, NULL);
+    if (d->data == SM_IRIS) {
+        /* petal length (x1) and petal width (x2) in centimetres, as measured: three species */
+        s->N = MLM_IRIS_N, s->K = MLM_IRIS_CLASSES;
+        for (int i = 0; i < s->N; i++) {
+            c->x[2 * i] = mlm_iris_value(i, MLM_IRIS_PETAL_LENGTH);
+            c->x[2 * i + 1] = mlm_iris_value(i, MLM_IRIS_PETAL_WIDTH);
+            c->y[i] = mlm_iris_class[i];
+        }
+        double box[4] = {0, 7.5, -0.5, 3.5};
+        memcpy(s->box, box, sizeof box);
+    } else {
+        mlm_d2_spec spec = {.kind = MLM_D2_BLOBS, .n = s->N, .noise = d->noise, .classes = s->K};
+        s->K = mlm_d2_classes(&spec);
+        mlm_d2_generate(&spec, &in->rng, c->x, c->y, NULL);
+        double box[4] = {-MLM_D2_BOX, MLM_D2_BOX, -MLM_D2_BOX, MLM_D2_BOX};
+        memcpy(s->box, box, sizeof box);
+    }
     for (int i = 0; i < s->N; i++) {
         c->pts[3 * i] = (float)c->x[2 * i], c->pts[3 * i + 1] = (float)c->x[2 * i + 1];
         c->pts[3 * i + 2] = (float)c->y[i];
@@ -253,7 +275,7 @@ static void *sm_create(mlm_instance *in) {
     memset(s->W, 0, sizeof s->W), memset(s->b, 0, sizeof s->b);
 
     mlm_panel_state *pd = &in->panels[P_DATA];
-    pd->x0 = pd->y0 = (float)-MLM_D2_BOX, pd->x1 = pd->y1 = (float)MLM_D2_BOX;
+    pd->x0 = (float)s->box[0], pd->x1 = (float)s->box[1], pd->y0 = (float)s->box[2], pd->y1 = (float)s->box[3];
     return s;
 }
 
@@ -327,9 +349,9 @@ static void sm_regions(const sm_state *s, float *field) {
     double z[SM_K_MAX], p[SM_K_MAX], x[2];
     const int K = s->K;
     for (int r = 0; r < SM_GRID; r++) {
-        x[1] = -MLM_D2_BOX + r * (2 * MLM_D2_BOX) / (SM_GRID - 1);
+        x[1] = s->box[2] + r * (s->box[3] - s->box[2]) / (SM_GRID - 1);
         for (int q = 0; q < SM_GRID; q++) {
-            x[0] = -MLM_D2_BOX + q * (2 * MLM_D2_BOX) / (SM_GRID - 1);
+            x[0] = s->box[0] + q * (s->box[1] - s->box[0]) / (SM_GRID - 1);
             sm_logits(s, s->W, s->b, x, z);
             sm_softmax(p, z, K);
             int best = 0;
@@ -352,8 +374,8 @@ static void sm_draw(mlm_instance *in, void *self) {
         for (size_t k = 0; k < sizeof(float) * SM_GRID * SM_GRID; k++) h = (h ^ bytes[k]) * 16777619u;
         c->field_hash = h;
     }
-    mlm_field_view(in, V_REGIONS, c->field, SM_GRID, SM_GRID, -MLM_D2_BOX, MLM_D2_BOX,
-                   -MLM_D2_BOX, MLM_D2_BOX, c->field_hash);
+    mlm_field_view(in, V_REGIONS, c->field, SM_GRID, SM_GRID, s->box[0], s->box[1], s->box[2],
+                   s->box[3], c->field_hash);
     in->views[V_REGIONS].lo = 0, in->views[V_REGIONS].hi = (float)s->K;
     in->views[V_POINTS].data = c->pts, in->views[V_POINTS].count = s->N;
     mlm_series_view(in, V_LOSS_CURVE, &s->hist);
@@ -366,6 +388,11 @@ static void sm_draw(mlm_instance *in, void *self) {
     in->views[V_ACC].value = sm_safe(100.0 * right / s->N);
     in->views[V_ZMAX].value = sm_safe(zmax);
 }
+
+/* The blobs' count, size and spread mean nothing for the irises. */
+static const mlm_when sm_when[] = {
+    {"classes", "data=blobs"}, {"n", "data=blobs"}, {"noise", "data=blobs"},
+};
 
 const mlm_module mlm_module_softmax_regression = {
     .name = "softmax_regression",
@@ -385,4 +412,6 @@ const mlm_module mlm_module_softmax_regression = {
     .create = sm_create,
     .step = sm_step,
     .draw = sm_draw,
+    .when = sm_when,
+    .n_when = MLM_COUNT(sm_when),
 };

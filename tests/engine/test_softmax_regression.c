@@ -206,8 +206,11 @@ static void test_naive_overflow(void) {
 }
 
 static void test_regions(void) {
-    mlm_instance *in = start(3, NULL, NULL, 0);
-    mlm_step(in, 200);
+  for (int data = 0; data < 2; data++) {
+    const char *names[] = {"data"};
+    double vals[] = {data};
+    mlm_instance *in = start(3, names, vals, 1);
+    mlm_step(in, data ? 3000 : 200);
     mlm_draw(in);
     sm_state *s = in->self;
     const float *f = in->views[V_REGIONS].data;
@@ -215,7 +218,8 @@ static void test_regions(void) {
     int bad = 0;
     for (int r = 0; r < SM_GRID; r++)
         for (int q = 0; q < SM_GRID; q++) {
-            double x[2] = {-MLM_D2_BOX + q * 12.0 / (SM_GRID - 1), -MLM_D2_BOX + r * 12.0 / (SM_GRID - 1)};
+            double x[2] = {s->box[0] + q * (s->box[1] - s->box[0]) / (SM_GRID - 1),
+                           s->box[2] + r * (s->box[3] - s->box[2]) / (SM_GRID - 1)};
             double best = -INFINITY;
             int kb = 0;
             for (int k = 0; k < s->K; k++) {
@@ -227,8 +231,10 @@ static void test_regions(void) {
         }
     CHECK(bad == 0, "%d cells disagree with the argmax of the logits", bad);
     double acc = in->views[V_ACC].value;
-    CHECK(acc > 90, "accuracy after 200 steps at the defaults: %g %%", acc);
+    CHECK(acc > 90, "data %d: accuracy %g %%", data, acc);
+    if (data) CHECK(s->N == 150 && s->K == 3, "iris: %d points, %d classes", s->N, s->K);
     mlm_destroy(in);
+  }
 }
 
 int main(void) {
