@@ -33,6 +33,7 @@
 #include "detmath.h"
 #include "iris.h"
 #include "mlm.h"
+#include "softmax.h"
 
 #define SM_N_MAX 600
 #define SM_K_MAX 5
@@ -101,7 +102,7 @@ enum { P_DATA, P_LOSS, SM_N_PANELS };
 
 static const mlm_panel sm_panels[] = {
     [P_DATA] = {"data", "Decision regions (lighter: less sure)", "x₁", "x₂",
-                MLM_PANEL_EQUAL, NULL},
+                MLM_PANEL_EQUAL | MLM_PANEL_WIDE, NULL},
     [P_LOSS] = {"loss", "Loss", "step", "cross-entropy",
                 MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y | MLM_PANEL_LOG_Y, NULL},
 };
@@ -139,30 +140,6 @@ static void sm_logits(const sm_state *s, const double *W, const double *b, const
 }
 //< logits
 
-//> softmax
-/* p_k = e^{z_k} / sum_j e^{z_j}, computed as e^{z_k - m} / sum_j e^{z_j - m} with m the largest
-   logit: the factor e^{-m} cancels, every exponent is at most 0 (no overflow, whatever the
-   logits), and the sum is at least 1 (the largest term is e^0), so its log is safe too.
-   Returns log sum_j e^{z_j} = m + log sum_j e^{z_j - m}, the log-sum-exp. p (K,), z (K,). */
-static double sm_softmax(double *p, const double *z, int K) {
-    double m = z[0];
-    for (int k = 1; k < K; k++) m = z[k] > m ? z[k] : m;
-    double sum = 0;
-    for (int k = 0; k < K; k++) sum += p[k] = mlm_exp(z[k] - m);
-    for (int k = 0; k < K; k++) p[k] /= sum;
-    return m + mlm_log(sum);
-}
-
-/* The same probabilities straight from the definition. For a logit above 709.78, e^z is
-   infinite and infinity / infinity is NaN; when every logit is below -745, every e^z rounds to 0
-   and 0 / 0 is NaN. Returns the sum of the exponentials (infinite or 0 in those cases). */
-static double sm_softmax_naive(double *p, const double *z, int K) {
-    double sum = 0;
-    for (int k = 0; k < K; k++) sum += p[k] = mlm_exp(z[k]);
-    for (int k = 0; k < K; k++) p[k] /= sum;
-    return sum;
-}
-//< softmax
 
 /* Why the naive softmax failed at z (K,), in a clause; NULL when it did not. */
 static const char *sm_naive_failure(const double *z, int K, double *worst) {
@@ -200,14 +177,14 @@ static double sm_loss_grad(const sm_state *s, const double *W, const double *b, 
         sm_logits(s, W, b, x, z);
         double li;
         if (naive) {
-            sm_softmax_naive(p, z, K);
+            mlm_softmax_naive(p, z, K);
             li = -mlm_log(p[y]);
             if (!mlm_isfinite(li)) {
                 if (bad_z) memcpy(bad_z, z, sizeof(double) * (size_t)K);
                 return p[y] == p[y] ? INFINITY : NAN;
             }
         } else {
-            li = sm_softmax(p, z, K) - z[y];
+            li = mlm_softmax(p, z, K) - z[y];
         }
         loss += li;
         int best = 0;
@@ -295,13 +272,13 @@ static void sm_step(mlm_instance *in, void *self) {
             mlm_diverged(in, 1,
                          "step %lld: the naive softmax met a logit of %.4g; e to that power is "
                          "larger than any double (the limit is e^709.78), so it became infinity, "
-                         "and infinity / infinity is NaN. The stable softmax subtracts the "
+                         "and infinity / infinity is not a number. The stable softmax subtracts the "
                          "largest logit first and stays finite: choose it to go on.",
                          (long long)step, worst);
         else if (why)
             mlm_diverged(in, 1,
                          "step %lld: every logit of a point is below -745 (the largest is "
-                         "%.4g), so every e^z rounded to 0 and 0 / 0 is NaN. The stable softmax "
+                         "%.4g), so every e^z rounded to 0 and 0 / 0 is not a number. The stable softmax "
                          "subtracts the largest logit first and stays finite: choose it to go on.",
                          (long long)step, worst);
         else if (s->naive)
@@ -353,7 +330,7 @@ static void sm_regions(const sm_state *s, float *field) {
         for (int q = 0; q < SM_GRID; q++) {
             x[0] = s->box[0] + q * (s->box[1] - s->box[0]) / (SM_GRID - 1);
             sm_logits(s, s->W, s->b, x, z);
-            sm_softmax(p, z, K);
+            mlm_softmax(p, z, K);
             int best = 0;
             for (int k = 1; k < K; k++) best = p[k] > p[best] ? k : best;
             double sure = (p[best] - 1.0 / K) / (1.0 - 1.0 / K);

@@ -89,6 +89,16 @@ static void d2_sample(double *p /* (2,) */, int *label, const mlm_d2_spec *spec,
         scale = 0;
         break;
     }
+    case MLM_D2_CROSS: {
+        /* a Gaussian of standard deviations 2.2 along its axis and 0.35 + noise across it,
+           turned 45 degrees one way for class 1 and the other way for class 0 */
+        c = i % 2 == 0;
+        double u = 2.2 * mlm_rng_normal(rng), v = (0.35 + noise) * mlm_rng_normal(rng);
+        const double h = 0.7071067811865476; /* cos 45 degrees = sin 45 degrees */
+        x = h * (u - v), y = c ? h * (u + v) : -h * (u + v);
+        scale = 0;
+        break;
+    }
     default: {
         /* two moons: class 1 the upper half circle of radius 3 around (-1.5, -0.75), class 0 the
            lower one around (1.5, 0.75), each reaching into the other's hollow */

@@ -26,6 +26,9 @@ typedef enum {
     MLM_D2_OVERLAP,     /* two wide Gaussian clouds whose tails overlap: not separable */
     MLM_D2_BLOBS,       /* K round blobs (3 to 5) on a circle of radius 3.5 */
     MLM_D2_MOONS,       /* two interleaved half circles */
+    MLM_D2_CROSS,       /* two long thin Gaussian clouds crossing at the origin, class 1 along
+                           the diagonal x1 = x2 and class 0 along x1 = -x2: each coordinate alone
+                           has the same distribution in both classes (naive Bayes' blind spot) */
     MLM_D2_COUNT
 } mlm_d2_kind;
 
