@@ -748,6 +748,15 @@ export class Widget {
     }));
   }
 
+  // The renderer may ask for a taller canvas (an `equal` panel on a phone keeps its shape at full
+  // width): granted to a panel alone on its row, as a minimum over the stylesheet's height, and
+  // the resize that follows redraws it. No request gives the height back to the stylesheet.
+  fitHeight(pe, geom) {
+    const alone = pe.cell.offsetWidth >= this.panelsEl.clientWidth - 1;
+    const want = geom.height > 0 && alone ? `${geom.height}px` : '';
+    if (pe.canvas.style.minHeight !== want) pe.canvas.style.minHeight = want;
+  }
+
   // ---- status and drawing ----
 
   setStatus(status, text) {
@@ -787,6 +796,7 @@ export class Widget {
       this.manifest.views.forEach((v, k) => { if (v.panel === i) views.push({ decl: v, st: inst.views[k] }); });
       pe.geom = drawPanel(ctx, W, H, decl, pst, views, theme, this.caches[i]);
       this.showLegend(pe, pe.geom.legend);
+      this.fitHeight(pe, pe.geom);
     });
     // Readouts for the status line: views declared with no panel.
     const parts = [];
