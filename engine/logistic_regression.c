@@ -91,8 +91,8 @@ static const mlm_when lr_when[] = {
 
 enum { P_DATA, P_LOSS, P_WEIGHTS, LR_N_PANELS };
 static const mlm_panel lr_panels[] = {
-    [P_DATA] = {"data", "p(blue | x) behind the points, and its 0.5 line (press to add or remove a point)", "x₁", "x₂",
-                MLM_PANEL_EQUAL | MLM_PANEL_POINTER | MLM_PANEL_WIDE, NULL},
+    [P_DATA] = {"data", "p(blue | x) and p = ½ (press: add or remove a point)", "x₁", "x₂",
+                MLM_PANEL_EQUAL | MLM_PANEL_POINTER, NULL},
     [P_LOSS] = {"loss", "Loss", "step", "cross-entropy", MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y | MLM_PANEL_LOG_Y, NULL},
     [P_WEIGHTS] = {"weights", "The path of (w₁, w₂)", "w₁", "w₂", MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
 };

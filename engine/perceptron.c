@@ -113,8 +113,8 @@ static const mlm_when pc_when[] = {
 
 enum { P_DATA, P_WEIGHTS, P_MISTAKES, PC_N_PANELS };
 static const mlm_panel pc_panels[] = {
-    [P_DATA] = {"data", "Data and the perceptron's line (press to add or remove a point)", "x₁", "x₂",
-                MLM_PANEL_EQUAL | MLM_PANEL_POINTER | MLM_PANEL_WIDE, NULL},
+    [P_DATA] = {"data", "Data and the line (press: add or remove a point)", "x₁", "x₂",
+                MLM_PANEL_EQUAL | MLM_PANEL_POINTER, NULL},
     [P_WEIGHTS] = {"weights", "Weights (w₁, w₂) after each update", "w₁", "w₂",
                    MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
     [P_MISTAKES] = {"mistakes", "Mistakes and training errors", "step", "count",
@@ -410,13 +410,12 @@ static void pc_draw(mlm_instance *in, void *self) {
         }
     }
     if (s->last_i >= 0 && s->last_mistake)
-        snprintf(s->note, sizeof s->note, "step %lld: point %d was on the wrong side; w += %.3g·(%+.0f)·x",
-                 (long long)in->steps, s->last_i + 1, d->lr, s->y[s->last_i]);
+        snprintf(s->note, sizeof s->note, "point %d wrong: w += %.3g·(%+.0f)·x̃", s->last_i + 1, d->lr,
+                 s->y[s->last_i]);
     else if (s->last_i >= 0)
-        snprintf(s->note, sizeof s->note, "step %lld: point %d is on its side; nothing changes",
-                 (long long)in->steps, s->last_i + 1);
+        snprintf(s->note, sizeof s->note, "point %d right: no change", s->last_i + 1);
     else
-        snprintf(s->note, sizeof s->note, "w = 0: every point is on the line, so every point is a mistake");
+        snprintf(s->note, sizeof s->note, "w = 0: every point is a mistake");
     v[V_NOTE].text = s->note;
     mlm_series_view(in, V_TRAIL, &s->trail);
     mlm_series_view(in, V_HIST_MISTAKES, &s->hist_mistakes);
