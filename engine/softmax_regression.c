@@ -102,7 +102,7 @@ enum { P_DATA, P_LOSS, SM_N_PANELS };
 
 static const mlm_panel sm_panels[] = {
     [P_DATA] = {"data", "Decision regions (lighter: less sure)", "x₁", "x₂",
-                MLM_PANEL_EQUAL | MLM_PANEL_WIDE, NULL},
+                MLM_PANEL_EQUAL, NULL},
     [P_LOSS] = {"loss", "Loss", "step", "cross-entropy",
                 MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y | MLM_PANEL_LOG_Y, NULL},
 };
