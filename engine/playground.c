@@ -41,11 +41,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "datasets2d.h"
 #include "detmath.h"
 #include "mlm.h"
 #include "mlp.h"
 
-#define PG_BOX 6.0         /* the data live in [-PG_BOX, PG_BOX]^2 */
+#define PG_BOX MLM_D2_BOX         /* the data live in [-PG_BOX, PG_BOX]^2 */
 #define PG_N_MAX 1000      /* points */
 #define PG_HMAX 6          /* hidden layers */
 #define PG_WMAX 8          /* units per hidden layer */
@@ -255,55 +256,11 @@ _Static_assert(MLM_COUNT(pg_panels) == PG_N_PANELS, "one declaration per panel")
      PG_A16(sizeof(double) * PG_P_MAX) + 4 * PG_A16(sizeof(float) * 2 * PG_HIST))
 
 /* ---- the datasets ---- */
-
-//> datasets
-/* Point i of n with class label in {0, 1}, before noise; every dataset fills [-5, 5]^2 or so,
-   and the noise then moves each coordinate by `noise` times a scale that suits the pattern. */
-static void pg_sample(double *p /* (2,) */, double *label, int dataset, int i, int n,
-                      double noise, mlm_rng *rng) {
-    const double two_pi = 6.283185307179586;
-    double x, y, c, scale;
-    switch (dataset) {
-    case PG_CIRCLES: {
-        /* class 1 inside radius 2, class 0 on a ring from 3.5 to 5: separable by the radius */
-        c = i % 2 == 0;
-        double r = c ? mlm_rng_range(rng, 0, 2) : mlm_rng_range(rng, 3.5, 5);
-        double t = mlm_rng_range(rng, 0, two_pi);
-        x = r * mlm_sin(t), y = r * mlm_cos(t), scale = 3;
-        break;
-    }
-    case PG_XOR: {
-        /* uniform over the square, kept 0.3 off the axes; class 1 where x and y share a sign */
-        x = mlm_rng_range(rng, -5, 5), y = mlm_rng_range(rng, -5, 5);
-        x += x > 0 ? 0.3 : -0.3, y += y > 0 ? 0.3 : -0.3;
-        c = x * y > 0, scale = 3;
-        break;
-    }
-    case PG_GAUSS: {
-        /* two round blobs centred at (2, 2) (class 1) and (-2, -2); noise widens them */
-        c = i % 2 == 0;
-        double sd = 0.5 + 3.5 * noise;
-        x = (c ? 2 : -2) + sd * mlm_rng_normal(rng), y = (c ? 2 : -2) + sd * mlm_rng_normal(rng);
-        scale = 0; /* the noise is in the spread already */
-        break;
-    }
-    default: {
-        /* two arms winding 1.75 turns out from the centre, the second the first turned by π */
-        c = i % 2 == 0;
-        double u = (double)(i / 2) / ((n + 1) / 2);
-        double r = 5 * u, t = 1.75 * two_pi * u + (c ? 0 : 3.141592653589793);
-        x = r * mlm_sin(t), y = r * mlm_cos(t), scale = 2;
-        break;
-    }
-    }
-    if (scale > 0 && noise > 0) {
-        x += noise * scale * mlm_rng_normal(rng);
-        y += noise * scale * mlm_rng_normal(rng);
-    }
-    p[0] = mlm_clamp(x, -PG_BOX, PG_BOX), p[1] = mlm_clamp(y, -PG_BOX, PG_BOX);
-    *label = c;
-}
-//< datasets
+/* The four datasets are the book's shared ones (engine/core/datasets2d.c), drawn from the run's
+   generator; the playground's choices are their first four kinds, in the same order. */
+_Static_assert((int)PG_CIRCLES == (int)MLM_D2_CIRCLES && (int)PG_XOR == (int)MLM_D2_XOR &&
+                   (int)PG_GAUSS == (int)MLM_D2_GAUSS && (int)PG_SPIRAL == (int)MLM_D2_SPIRAL,
+               "the playground's datasets are datasets2d's first four");
 
 /* Class 0 in the view's colour, class 1 in the colour before it (see pg_views). */
 static float pg_point_class(double label) { return label > 0.5 ? -1.0f : 0.0f; }
@@ -382,11 +339,11 @@ static void *pg_create(mlm_instance *in) {
         return NULL;
     }
     int32_t order[PG_N_MAX]; /* (N,) a random order of the generated points */
-    double pts[PG_N_MAX][2], labels[PG_N_MAX];
-    for (int i = 0; i < s->N; i++) {
-        pg_sample(pts[i], &labels[i], d->dataset, i, s->N, d->noise, &in->rng);
-        order[i] = i;
-    }
+    double pts[PG_N_MAX][2];
+    int labels[PG_N_MAX];
+    mlm_d2_spec spec = {.kind = d->dataset, .n = s->N, .noise = d->noise};
+    mlm_d2_generate(&spec, &in->rng, &pts[0][0], labels, NULL);
+    for (int i = 0; i < s->N; i++) order[i] = i;
     mlm_rng_shuffle(&in->rng, order, s->N);
     for (int r = 0; r < s->N; r++) {
         int i = order[r];

@@ -239,6 +239,48 @@ function painter(flags, lo, hi, dark) {
   return (v, out, k) => { const i = 4 * index(v); out[k] = bytes[i]; out[k + 1] = bytes[i + 1]; out[k + 2] = bytes[i + 2]; };
 }
 
+// ---- class fields (MLM_COLOR_CLASSES): decision regions, the winning probability as lightness ----
+
+// A cell's value v = k + q: class k (its whole part) in palette colour (color + k) mod 8, mixed
+// from the pale ground (q = 0: no preference) to the full colour (q near 1: certain). Returns
+// the packed pixel (r, g, b, 255 in memory order), or 0 (transparent) for a non-finite value.
+const CLASS_LEVELS = 64;
+const CLASS_LUTS = new Map();
+export function classPixel(v, color, dark) {
+  if (!Number.isFinite(v)) return 0;
+  const key = dark ? 'dark' : 'light';
+  let L = CLASS_LUTS.get(key);
+  if (!L) {
+    L = new Uint32Array(8 * CLASS_LEVELS);
+    const bytes = new Uint8Array(L.buffer), pal = dark ? PALETTE_DARK : PALETTE_LIGHT, pale = PALE[dark ? 1 : 0];
+    for (let c = 0; c < 8; c++) {
+      const h = pal[c], rgb = [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+      for (let l = 0; l < CLASS_LEVELS; l++) {
+        const t = 0.12 + 0.88 * (l / (CLASS_LEVELS - 1)), k = 4 * (c * CLASS_LEVELS + l);
+        for (let j = 0; j < 3; j++) bytes[k + j] = Math.round(pale[j] + (rgb[j] - pale[j]) * t);
+        bytes[k + 3] = 255;
+      }
+    }
+    CLASS_LUTS.set(key, L);
+  }
+  const k = Math.floor(v), q = Math.min(1, Math.max(0, v - k));
+  const c = (((color + k) % 8) + 8) % 8, l = Math.min(CLASS_LEVELS - 1, Math.floor(q * CLASS_LEVELS));
+  return L[c * CLASS_LEVELS + l];
+}
+
+// The borders between classes of a class field: for each class present, the half level of its
+// indicator (1 where a cell holds that class, 0 elsewhere), traced like any level line.
+function traceClassBorders(path, d, w, h, px) {
+  const classes = new Set();
+  for (let i = 0; i < d.length; i++) if (Number.isFinite(d[i])) classes.add(Math.floor(d[i]));
+  if (classes.size < 2) return;
+  const ind = new Float32Array(d.length);
+  for (const k of classes) {
+    for (let i = 0; i < d.length; i++) ind[i] = Number.isFinite(d[i]) ? (Math.floor(d[i]) === k ? 1 : 0) : NaN;
+    traceLevel(path, ind, w, h, 0.5, px);
+  }
+}
+
 function css(rgb) { return `rgb(${rgb[0] | 0},${rgb[1] | 0},${rgb[2] | 0})`; }
 
 function fieldRange(d) {
@@ -390,17 +432,19 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
       const g = img.getContext('2d');
       const id = same && c.id ? c.id : g.createImageData(st.w, st.h);
       const px = new Uint32Array(id.data.buffer), d = st.data, w = st.w;
+      const classes = FLAG(v, 'classes');
       for (let j = 0; j < st.h; j++) {
         const row = (st.h - 1 - j) * w, src = j * w;
         for (let i = 0; i < w; i++) {
           const val = d[src + i];
-          px[row + i] = val === val && val !== Infinity && val !== -Infinity ? L[index(val)] : 0;
+          if (classes) px[row + i] = classPixel(val, v.color, theme.dark);
+          else px[row + i] = val === val && val !== Infinity && val !== -Infinity ? L[index(val)] : 0;
         }
       }
       g.putImageData(id, 0, 0);
       Object.assign(c, { img, id, imgVersion: st.version, imgW: st.w, imgH: st.h, imgDark: theme.dark });
     }
-    const plain = !FLAG(v, 'diverging') && !FLAG(v, 'gray');
+    const plain = !FLAG(v, 'diverging') && !FLAG(v, 'gray') && !FLAG(v, 'classes');
     ctx.globalAlpha = FLAG(v, 'faint') ? 0.35 : !plain ? 0.9 : theme.dark ? 0.55 : 0.42;
     ctx.imageSmoothingEnabled = true;
     const x0 = sx(st.x0), x1 = sx(st.x1), y0 = sy(st.y0), y1 = sy(st.y1);
@@ -430,7 +474,8 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
       const fx = (st.x1 - st.x0) / (st.w - 1), fy = (st.y1 - st.y0) / (st.h - 1);
       const px = (i, j) => [sx(st.x0 + i * fx), sy(st.y0 + j * fy)];
       c.lines = new Path2D();
-      for (const level of levels) traceLevel(c.lines, st.data, st.w, st.h, level, px);
+      if (FLAG(v, 'classes')) traceClassBorders(c.lines, st.data, st.w, st.h, px);
+      else for (const level of levels) traceLevel(c.lines, st.data, st.w, st.h, level, px);
       c.lineVersion = st.version;
       c.lineKey = geomKey;
     }

@@ -52,7 +52,8 @@ static const char *const view_kinds[] = {"points", "curve", "trail", "segments",
                                          "markers", "field", "scalar", "text",    "bars",
                                          "tiles",  "edges", "nodes", "labels"};
 static const char *const view_flags[] = {"legend",     "dashed", "faint",     "heatmap", "contour",
-                                         "log_levels", "int",    "diverging", "gray",    "percent"};
+                                         "log_levels", "int",    "diverging", "gray",    "percent",
+                                         "classes"};
 
 /* "when" of parameter i, if it is conditional: {"on":k,"keys":[...]} or {"on":k,"min":N}. The
    table has passed mlm_module_check (the generator checks first), so it parses. */

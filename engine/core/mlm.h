@@ -157,7 +157,13 @@ enum {
     MLM_COLOR_DIVERGING = 1 << 7,   /* FIELD, TILES, NODES, EDGES: blue above 0, orange below,
                                        pale at 0, symmetric scale (weights, signed activations) */
     MLM_COLOR_GRAY = 1 << 8,        /* FIELD, TILES: paper to ink (pixels, a drawn digit) */
-    MLM_SCALAR_PERCENT = 1 << 9     /* SCALAR: the value is a percentage; shown with " %" */
+    MLM_SCALAR_PERCENT = 1 << 9,    /* SCALAR: the value is a percentage; shown with " %" */
+    MLM_COLOR_CLASSES = 1 << 10     /* FIELD: each value is k + q, a class k = 0, 1, ... (its
+                                       whole part) and a strength q in [0, 1) (its fraction):
+                                       the cell takes palette colour (color + k) mod 8, pale at
+                                       q = 0 and full at q near 1 (decision regions, with the
+                                       winning probability as lightness); CONTOUR draws the
+                                       borders between classes */
 };
 
 /* The palette: the eight colours of Okabe and Ito (2008), distinguishable with any common

@@ -37,7 +37,7 @@ describe('pointer input', () => {
           await w.waitDrawn();
           await w.ensurePaused();
           for (const p of pointer) {
-            await t.test(`${w.name}: drawing in "${p.name}" changes the widget, not the run`, async () => {
+            await t.test(`${w.name}: drawing in "${p.name}" changes the widget and does not play the run`, async () => {
               const canvas = w.loc.locator(`.widget-panel[data-panel="${p.name}"] canvas`);
               if (!(await canvas.isVisible())) return; // hidden in this widget's scene
               await w.button('step').click();
@@ -46,7 +46,10 @@ describe('pointer input', () => {
               await stroke(page, canvas, 0.35, 0.3, 0.6, 0.7);
               await w.until('the drawing to change', () => w.pixels(), (px) => !sameSigs(px, px0), 5000);
               await frames(page, 8);
-              assert.equal(await w.step(), s0, 'pointer input changed the step count');
+              // A module whose pointer() returns 1 (a placed point changes the training data)
+              // restarts the run at step 0; any other pointer input leaves the step alone.
+              const s1 = await w.step();
+              assert.ok(s1 === s0 || s1 === 0, `pointer input moved the step from ${s0} to ${s1}`);
               assert.notEqual(await w.status(), 'running', 'pointer input started the run');
             });
           }

@@ -3,7 +3,7 @@
 // legend may go without hiding data, and how far labels must shrink so that neighbours stay apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autoRange, linearTicks, isIntegerAxis, yAxisLayout, placeBox, labelScale } from '../../web/render.js';
+import { autoRange, linearTicks, isIntegerAxis, yAxisLayout, placeBox, labelScale, classPixel, PALETTE_LIGHT, PALETTE_DARK } from '../../web/render.js';
 
 const whole = (v) => Math.abs(v - Math.round(v)) < 1e-9;
 
@@ -113,4 +113,33 @@ test('readouts leave the top-left corner when a marked minimum lies under it', (
     const inside = marks[i] >= x - 8 && marks[i] <= x + w + 8 && marks[i + 1] >= y - 8 && marks[i + 1] <= y + h + 8;
     assert.ok(!inside, `the marker at (${marks[i]}, ${marks[i + 1]}) is under the readouts`);
   }
+});
+
+test('a class field colours each cell by its class, pale where unsure and full where certain', () => {
+  const rgb = (px) => [px & 255, (px >>> 8) & 255, (px >>> 16) & 255];
+  const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+  const dist = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+  for (const [dark, pal] of [[false, PALETTE_LIGHT], [true, PALETTE_DARK]]) {
+    for (let k = 0; k < 5; k++) {
+      for (const color of [0, 1, 5]) {
+        const want = hex(pal[(color + k) % 8]);
+        const sure = rgb(classPixel(k + 0.999, color, dark));
+        assert.ok(dist(sure, want) < 3, `class ${k} (colour ${color}) at q = 0.999: ${sure}, not ${want}`);
+        // Lightness: as q grows the cell moves steadily from the pale ground to the class colour.
+        let last = Infinity;
+        for (const q of [0, 0.2, 0.4, 0.6, 0.8, 0.99]) {
+          const d = dist(rgb(classPixel(k + q, color, dark)), want);
+          assert.ok(d < last || d === 0, `class ${k}: q = ${q} is no nearer its colour (${d} after ${last})`);
+          last = d;
+        }
+        assert.ok(dist(rgb(classPixel(k, color, dark)), want) > 100 || dist(hex(pal[(color + k) % 8]), dark ? [44, 47, 52] : [247, 247, 247]) < 120,
+          `class ${k} at q = 0 is not pale`);
+      }
+    }
+    // Every value is opaque except a non-finite one, which is never drawn.
+    for (const v of [NaN, Infinity, -Infinity]) assert.equal(classPixel(v, 0, dark), 0);
+    assert.equal((classPixel(1.5, 0, dark) >>> 24) & 255, 255);
+  }
+  // Classes wrap around the eight colours.
+  assert.equal(classPixel(9.999, 0, false), classPixel(1.999, 0, false));
 });
