@@ -205,19 +205,14 @@ static void *cv_create(mlm_instance *in) {
 }
 
 //> step
-/* One step computes one more output (reading order). When every position has been visited the
-   run is over. */
+/* One step computes one more output (reading order). After the last position the scan starts
+   again from the top left, so the animation can be watched as often as wanted. */
 static void cv_step(mlm_instance *in, void *self) {
     cv_state *S = self;
-    if (S->O == 0) {
+    if (S->O == 0)
         mlm_finished(in, "The kernel does not fit: it spans d(k-1)+1 = %d pixels, more than the "
                          "padded image's n+2p = %d, so there is no output.",
                      S->d * (S->k - 1) + 1, S->P);
-        return;
-    }
-    if (in->steps + 1 >= (int64_t)S->O * S->O) /* this step computes the last one */
-        mlm_finished(in, "Every position visited: the output is %d×%d, as the formula says.",
-                     S->O, S->O);
 }
 //< step
 
@@ -240,7 +235,8 @@ static void cv_draw(mlm_instance *in, void *self) {
     cv_state *S = self;
     mlm_view_state *v = in->views;
     const int n = S->n, p = S->p, P = S->P, k = S->k, O = S->O;
-    long done = in->steps < (int64_t)O * O ? (long)in->steps : (long)O * O;
+    /* outputs computed in the current pass of the scan: 1..O^2 (0 before the first step) */
+    long done = O > 0 && in->steps > 0 ? (long)((in->steps - 1) % ((int64_t)O * O)) + 1 : 0;
     int cur = done > 0 ? (int)done - 1 : 0; /* the output just computed (at step 0: the first) */
     if (O == 0) cur = -1;
 
@@ -373,13 +369,21 @@ static void cv_draw(mlm_instance *in, void *self) {
             }
         char o[16];
         cv_num(o, sizeof o, S->out[cur]);
-        snprintf(t, room, " = %s", o);
+        w = snprintf(t, room, " = %s", o);
+        t += w, room -= (size_t)w;
+        if (done == (long)O * O)
+            snprintf(t, room, ". All %d×%d positions done; the next step starts again.", O, O);
     } else {
         char o[16];
         cv_num(o, sizeof o, S->out[cur]);
         snprintf(t, room, "out[%d,%d] = %s: %s over the %d×%d %s", i, j, o,
                  conv ? "the weighted sum" : S->op == OP_MAX ? "the largest value" : "the mean",
                  k, k, conv ? "taps" : "window");
+        if (done == (long)O * O) {
+            size_t len = strlen(S->sum);
+            snprintf(S->sum + len, sizeof S->sum - len,
+                     ". All %d×%d positions done; the next step starts again.", O, O);
+        }
     }
     v[V_SUM].text = S->sum;
     v[V_SIDE].value = (float)O;

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useBrowser, listPages, widgetsOf, settle, siteDir, SEL } from './harness.mjs';
+import { useBrowser, listPages, widgetsOf, settle, siteDir, SEL, only } from './harness.mjs';
 
 const pages = listPages();
 const chapters = pages.filter((p) => p !== 'index.html');
@@ -168,8 +168,14 @@ describe('layout: phones and print', () => {
     } finally { await page.close(); }
   });
 
-  it('an equal panel keeps its shape and equal scales from 1280 px to 360 px', async () => {
+  it('an equal panel keeps its shape and equal scales from 1280 px to 360 px', async (t) => {
     const withEqual = chapters.filter((p) => /"flags":\[[^\]]*"equal"/.test(html(p)));
+    // make check NAME=slug: a chapter whose plots are all without axes has nothing to measure
+    // here; the whole suite still requires that something is.
+    if (only.length && !withEqual.some((p) => /"flags":\[(?![^\]]*"noaxes")[^\]]*"equal"/.test(html(p)))) {
+      t.skip('no equal panel with axes in the chosen chapters');
+      return;
+    }
     assert.ok(withEqual.length > 0, 'no page has an equal panel');
     let measured = 0;
     const bad = [];
