@@ -541,5 +541,5 @@ const mlm_module mlm_module_cnn = {
     .when = cn_when,
     .n_when = MLM_COUNT(cn_when),
     .worker = 1,
-    .t_max = 2000,
+    .t_max = 1500,
 };
