@@ -86,7 +86,7 @@ enum { P_ACC, P_WATCH, P_PICS, P_MAPS, CN_N_PANELS };
 
 static const mlm_panel cn_panels[] = {
     [P_ACC] = {"acc", "Accuracy against step", "step", "% right", MLM_PANEL_AUTO_X, NULL},
-    [P_WATCH] = {"watch", "Two test images: probability of the right answer", "step",
+    [P_WATCH] = {"watch", "Probability of the right answer", "step",
                  "probability", MLM_PANEL_AUTO_X, NULL},
     [P_PICS] = {"pics", "The two test images", NULL, NULL, MLM_PANEL_NOAXES | MLM_PANEL_EQUAL,
                 NULL},
@@ -465,7 +465,7 @@ static void *cn_create(mlm_instance *in) {
     in->panels[P_PICS] = (mlm_panel_state){-0.6f, 2.6f, -0.9f, 0.6f, 0};
     float wdt = 1.25f * (s->K > 8 ? 8 : s->K);
     int rows = s->K > 8 ? 2 : 1;
-    in->panels[P_MAPS] = (mlm_panel_state){-0.65f, wdt - 0.6f, -(2.5f * rows) + 0.55f, 0.65f, 0};
+    in->panels[P_MAPS] = (mlm_panel_state){-0.65f, wdt - 0.6f, -(2.5f * rows) + 0.75f, 0.6f, 0};
     return s;
 }
 
