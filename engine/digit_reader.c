@@ -54,7 +54,6 @@
 #define DR_POINTS 800
 #define DR_PEN 1.7           /* the pen's radius, in pixels of the normalised 32 x 32 bitmap */
 #define DR_RAW_PEN 1.3       /* the radius of the raw drawing as shown */
-#define DR_SPLIT_SEED 20240518u /* the train/test split is the same whatever the run's seed */
 #define DR_TEXT 64
 
 typedef struct {
@@ -205,10 +204,7 @@ static float dr_f(double v) { return (float)(mlm_isfinite(v) ? mlm_clamp(v, -1e3
    seeds and settings are measured on the same test images. */
 static void dr_load(dr_data *c) {
     int32_t order[DR_N];
-    for (int i = 0; i < DR_N; i++) order[i] = i;
-    mlm_rng r;
-    mlm_rng_seed(&r, DR_SPLIT_SEED, 1);
-    mlm_rng_shuffle(&r, order, DR_N);
+    mlm_digits_split(order);          /* the book's one split (digits.h) */
     for (int k = 0; k < DR_N; k++) {
         int i = order[k], test = k >= DR_TRAIN, row = test ? k - DR_TRAIN : k;
         double *x = (test ? c->x_te : c->x_tr) + (size_t)row * DR_I;
