@@ -135,7 +135,7 @@ static const mlm_panel gan_panels[] = {
                 "density, D(x)", MLM_PANEL_WIDE, NULL},
     [P_PLANE] = {"plane", "Real and generated points over D(x)", "x₁", "x₂",
                  MLM_PANEL_WIDE | MLM_PANEL_EQUAL, NULL},
-    [P_LOSS] = {"loss", "Losses", "step", "loss", MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
+    [P_LOSS] = {"loss", "Losses", "step", "loss", MLM_PANEL_WIDE | MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
 };
 
 enum {
@@ -516,7 +516,12 @@ static void gan_draw(mlm_instance *in, void *self) {
         if (line) gan_draw_line(s, xs);
         else gan_draw_ring(s, xs);
         c->drawn_step = in->steps;
-        c->version = (uint32_t)in->steps * 2654435761u + 1u;
+        /* the heatmap's version for the renderer's cache: FNV-1a of its bytes, the same for the
+           same picture whatever run or frame drew it before */
+        uint32_t hash = 2166136261u;
+        const unsigned char *b = (const unsigned char *)c->field;
+        for (size_t k = 0; k < sizeof(float) * GAN_GRID * GAN_GRID; k++) hash = (hash ^ b[k]) * 16777619u;
+        c->version = hash;
     }
     for (int k = V_PG; k <= V_RIGHT; k++) v[k].hidden = !line;
     for (int k = V_FIELD; k <= V_INMODE; k++) v[k].hidden = line;
