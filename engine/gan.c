@@ -140,7 +140,7 @@ static const mlm_panel gan_panels[] = {
 
 enum {
     V_PG, V_PDATA, V_DCURVE, V_DSTAR, V_LEFT, V_RIGHT,
-    V_FIELD, V_REAL, V_FAKE, V_CENTERS, V_MODES, V_INMODE,
+    V_FIELD, V_FAKE, V_REAL, V_MODES, V_INMODE,
     V_HD, V_HG, V_HEQ,
     V_DLOSS, V_GLOSS, V_GGRAD,
     GAN_N_VIEWS
@@ -155,9 +155,9 @@ static const mlm_view gan_views[] = {
     [V_RIGHT] = {"right", "line", MLM_VIEW_SCALAR, "right peak", 0, MLM_SCALAR_PERCENT},
     [V_FIELD] = {"d_field", "plane", MLM_VIEW_FIELD, "D(x) − ½", 0,
                  MLM_FIELD_HEATMAP | MLM_COLOR_DIVERGING},
-    [V_REAL] = {"real", "plane", MLM_VIEW_POINTS, "real", MLM_GREEN, MLM_VIEW_LEGEND},
+    /* real after generated, so a mode the generator misses shows up green */
     [V_FAKE] = {"fake", "plane", MLM_VIEW_POINTS, "generated", MLM_INK, MLM_VIEW_LEGEND},
-    [V_CENTERS] = {"centers", "plane", MLM_VIEW_MARKERS, "modes", MLM_INK, 0},
+    [V_REAL] = {"real", "plane", MLM_VIEW_POINTS, "real", MLM_GREEN, MLM_VIEW_LEGEND},
     [V_MODES] = {"modes_covered", "plane", MLM_VIEW_SCALAR, "modes covered", 0, MLM_SCALAR_INT},
     [V_INMODE] = {"in_mode", "plane", MLM_VIEW_SCALAR, "near a mode", 0, MLM_SCALAR_PERCENT},
     [V_HD] = {"d_hist", "loss", MLM_VIEW_CURVE, "D: −V", MLM_BLUE, MLM_VIEW_LEGEND},
@@ -536,7 +536,6 @@ static void gan_draw(mlm_instance *in, void *self) {
     v[V_FIELD].lo = -0.5f, v[V_FIELD].hi = 0.5f;
     v[V_REAL].data = c->real_pts, v[V_REAL].count = line ? 0 : GAN_REAL_SHOWN;
     v[V_FAKE].data = c->fake_pts, v[V_FAKE].count = line ? 0 : GAN_S;
-    v[V_CENTERS].data = c->centers, v[V_CENTERS].count = line ? 0 : s->K;
     v[V_MODES].value = (float)c->covered;
     v[V_INMODE].value = gan_safe(100 * c->in_mode);
     mlm_series_view(in, V_HD, &s->h_d);
