@@ -97,8 +97,9 @@ static void test_gradients(void) {
 }
 
 /* With p_g fixed at N(0, 1.5^2) and p_data the two peaks, D trained by gan_d_loss_grad and Adam
-   on fresh samples approaches D* = p_data / (p_data + p_g) wherever the two densities add up to at
-   least 0.05 (where samples of either are rare, nothing pins D down), within 0.08 (the residue of sampling noise and a finite network). */
+   on fresh samples approaches D* = p_data / (p_data + p_g) wherever the two densities add up to
+   at least 0.05 (where samples of either are rare, nothing pins D down), within 0.08 (the
+   residue of sampling noise and a finite network). */
 static void test_optimal_discriminator(void) {
     mlm_instance *in = gan_make(GAN_LINE, GAN_NS, 3);
     gan_state *s = in->self;
