@@ -47,7 +47,9 @@
 #define GAN_RMAX 3.0     /* the ring scene shows [-3, 3]^2 */
 #define GAN_GRID 48      /* the ring scene's heatmap is GAN_GRID^2 */
 #define GAN_CURVE 201    /* points of each curve of the line scene */
-#define GAN_REAL_SHOWN 400
+#define GAN_REAL_SHOWN 250
+#define GAN_FAKE_SHOWN 500 /* of the S samples measured, the ring shows the first 500: the browser
+                              draws every frame while playing, and points are its cost */
 #define GAN_HIST 500     /* points in a loss history */
 #define GAN_MODES_MAX 12
 #define GAN_PEAK 2.0     /* line: the peaks at -2 and +2 */
@@ -535,7 +537,7 @@ static void gan_draw(mlm_instance *in, void *self) {
                    GAN_RMAX, c->version);
     v[V_FIELD].lo = -0.5f, v[V_FIELD].hi = 0.5f;
     v[V_REAL].data = c->real_pts, v[V_REAL].count = line ? 0 : GAN_REAL_SHOWN;
-    v[V_FAKE].data = c->fake_pts, v[V_FAKE].count = line ? 0 : GAN_S;
+    v[V_FAKE].data = c->fake_pts, v[V_FAKE].count = line ? 0 : GAN_FAKE_SHOWN;
     v[V_MODES].value = (float)c->covered;
     v[V_INMODE].value = gan_safe(100 * c->in_mode);
     mlm_series_view(in, V_HD, &s->h_d);
