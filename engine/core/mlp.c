@@ -419,13 +419,15 @@ double mlp_forward(mlp *net, const double *x, const double *y, int B, mlm_rng *r
 //< mlp_forward
 
 //> mlp_backward
-/* The layers in reverse: the loss gives dz at the outputs; each dense layer turns its dz into
-   its parameters' gradients and the blame on its inputs (da of the layer below); dropout sends
-   that only through the kept units; the activation turns da into dz. */
-void mlp_backward(mlp *net) {
+/* The layers in reverse, from the blame dz_out = dL/dz (B, O) on the output layer's weighted
+   sums: each dense layer turns its dz into its parameters' gradients and the blame on its inputs
+   (da of the layer below); dropout sends that only through the kept units; the activation turns
+   da into dz. The loss need not be the network's own: a GAN's generator is blamed through the
+   discriminator that reads its outputs. */
+void mlp_backward_from(mlp *net, const double *dz_out) {
     int L = net->L, B = net->batch;
-    loss_backward(net->dz[L - 1], net->da[L - 1], net->a[L - 1], net->y, B, net->sizes[L - 1],
-                  net->out_kind);
+    if (dz_out != net->dz[L - 1])
+        memcpy(net->dz[L - 1], dz_out, sizeof(double) * (size_t)B * net->sizes[L - 1]);
     for (int l = L - 1; l >= 1; l--) {
         int I = net->sizes[l - 1], O = net->sizes[l];
         int hidden_below = l - 1 >= 1;
@@ -438,6 +440,14 @@ void mlp_backward(mlp *net) {
                      net->hidden_act, net->leaky);
     }
     penalty_backward(net);
+}
+
+/* With the network's own loss, the blame on the output sums is (a - y) / B. */
+void mlp_backward(mlp *net) {
+    int L = net->L;
+    loss_backward(net->dz[L - 1], net->da[L - 1], net->a[L - 1], net->y, net->batch,
+                  net->sizes[L - 1], net->out_kind);
+    mlp_backward_from(net, net->dz[L - 1]);
 }
 //< mlp_backward
 

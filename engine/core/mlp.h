@@ -179,6 +179,12 @@ double mlp_forward(mlp *net, const double *x, const double *y, int B, mlm_rng *r
 /* Backward pass for the last mlp_forward (which must have had targets): overwrite net->grads
    with dL/dparams (penalty included) and fill every dz and da. */
 void mlp_backward(mlp *net);
+/* Backward pass for the last mlp_forward (targets or not) from a blame the caller computed:
+   dz_out (B, O) is dL/dz of the output layer's weighted sums (the logits) for some loss L of the
+   caller's, e.g. a loss read through another network. Overwrites net->grads with dL/dparams
+   (plus the penalty's gradient) and fills every dz and the hidden da; da[0] = dL/dx too with
+   input_grad. da[L-1] is left as it was. */
+void mlp_backward_from(mlp *net, const double *dz_out);
 /* One plain gradient-descent step on the parameters: params -= lr * grads. Reads only the
    buffers, so any other rule (engine/core/optim.h) can take its place. */
 void mlp_sgd_step(mlp *net, double lr);
