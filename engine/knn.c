@@ -48,7 +48,7 @@ enum { KN_UNIFORM, KN_WEIGHTED };
 typedef struct {
     int data;      /* default moons */
     int n;         /* generated training points; default 80 */
-    double noise;  /* default 0.4 */
+    double noise;  /* default 0.8 */
     int kmax;      /* the sweep's last k; default 40 */
     int metric;    /* default Euclidean */
     int weight;    /* default uniform */
@@ -89,7 +89,7 @@ static const mlm_param kn_params[] = {
      "the training points (and a test set drawn the same way)"},
     {"n", "Points", MLM_INT, offsetof(kn_desc, n), 10, KN_G_MAX, 10, 80, 0, NULL,
      "training points generated (as many test points again, at most 200)"},
-    {"noise", "Noise", MLM_FLOAT, offsetof(kn_desc, noise), 0, 1, 0.05, 0.4, 0, NULL,
+    {"noise", "Noise", MLM_FLOAT, offsetof(kn_desc, noise), 0, 1, 0.05, 0.8, 0, NULL,
      "how far the generated points scatter from their pattern"},
     {"kmax", "Largest k", MLM_INT, offsetof(kn_desc, kmax), 2, KN_K_MAX, 1, 40, 0, NULL,
      "the run steps k = 1, 2, ... up to this (or the number of training points)"},
@@ -118,7 +118,7 @@ static const mlm_panel kn_panels[] = {
 
 enum {
     V_FIELD, V_PTS, V_NOTE, V_H_TRAIN, V_H_TEST, V_R_PTS, V_R_TRUE, V_R_FIT,
-    V_S_K, V_S_TRAIN, V_S_TEST, V_S_BEST, KN_N_VIEWS
+    V_S_K, V_S_TRAIN, V_S_TEST, V_S_BEST, V_S_BEST_ERR, KN_N_VIEWS
 };
 static const mlm_view kn_views[] = {
     [V_FIELD] = {"regions", "regions", MLM_VIEW_FIELD, "predicted class", 0, MLM_FIELD_HEATMAP},
@@ -133,6 +133,7 @@ static const mlm_view kn_views[] = {
     [V_S_TRAIN] = {"train_err", NULL, MLM_VIEW_SCALAR, "training error", 0, MLM_SCALAR_PERCENT},
     [V_S_TEST] = {"test_err", NULL, MLM_VIEW_SCALAR, "test error", 0, MLM_SCALAR_PERCENT},
     [V_S_BEST] = {"best_k", NULL, MLM_VIEW_SCALAR, "best k on test", 0, MLM_SCALAR_INT},
+    [V_S_BEST_ERR] = {"best_err", NULL, MLM_VIEW_SCALAR, "its test error", 0, MLM_SCALAR_PERCENT},
 };
 _Static_assert(MLM_COUNT(kn_views) == KN_N_VIEWS, "one declaration per view");
 
@@ -382,6 +383,8 @@ static void kn_draw(mlm_instance *in, void *self) {
     v[V_S_TEST].hidden = s->T == 0;
     v[V_S_BEST].value = (float)s->best_k;
     v[V_S_BEST].hidden = s->T == 0;
+    v[V_S_BEST_ERR].value = s->T && s->best_test >= 0 ? (float)(100.0 * s->best_test / s->T) : 0;
+    v[V_S_BEST_ERR].hidden = s->T == 0;
 }
 
 static int kn_pointer(mlm_instance *in, void *self, int panel, int kind, double x, double y) {
