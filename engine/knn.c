@@ -110,18 +110,20 @@ static const mlm_when kn_when[] = {
 enum { P_REGIONS, P_ERRORS, P_REG, KN_N_PANELS };
 static const mlm_panel kn_panels[] = {
     [P_REGIONS] = {"regions", "Predicted class (press: add or remove a point)", "x₁", "x₂",
-                   MLM_PANEL_EQUAL | MLM_PANEL_POINTER, NULL},
+                   MLM_PANEL_EQUAL | MLM_PANEL_POINTER | MLM_PANEL_WIDE, NULL},
     [P_ERRORS] = {"errors", "Training and test error against k", "k", "error %",
                   MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
     [P_REG] = {"regression", "Regression: the mean of the k nearest", "x", "y", 0, NULL},
 };
 
 enum {
-    V_FIELD, V_PTS, V_NOTE, V_H_TRAIN, V_H_TEST, V_R_PTS, V_R_TRUE, V_R_FIT,
+    V_FIELD, V_FIELD2, V_PTS, V_NOTE, V_H_TRAIN, V_H_TEST, V_R_PTS, V_R_TRUE, V_R_FIT,
     V_S_K, V_S_TRAIN, V_S_TEST, V_S_BEST, V_S_BEST_ERR, KN_N_VIEWS
 };
 static const mlm_view kn_views[] = {
+    /* two classes: the diverging scale (orange below 0, blue above), like the points; more: a scale */
     [V_FIELD] = {"regions", "regions", MLM_VIEW_FIELD, "predicted class", 0, MLM_FIELD_HEATMAP},
+    [V_FIELD2] = {"regions2", "regions", MLM_VIEW_FIELD, "predicted class", 0, MLM_FIELD_HEATMAP | MLM_COLOR_DIVERGING},
     [V_PTS] = {"points", "regions", MLM_VIEW_POINTS, "points", MLM_VERMILION, 0},
     [V_NOTE] = {"note", "regions", MLM_VIEW_TEXT, "", 0, 0},
     [V_H_TRAIN] = {"hist_train", "errors", MLM_VIEW_CURVE, "training error", MLM_BLUE, MLM_VIEW_LEGEND},
@@ -352,11 +354,13 @@ static void kn_draw(mlm_instance *in, void *self) {
         h ^= (uint32_t)s->K * 2654435761u;
         s->grid_version = h ? h : 1;
     }
-    mlm_field_view(in, V_FIELD, s->grid, KN_GRID, KN_GRID, s->box[0], s->box[1], s->box[2], s->box[3],
-                   s->grid_version);
-    v[V_FIELD].hidden = s->N == 0 || s->grid_k < 0;
-    if (s->K == 2) in->views[V_FIELD].lo = -1.6f, in->views[V_FIELD].hi = 1.6f;
-    else in->views[V_FIELD].lo = -0.5f, in->views[V_FIELD].hi = (float)s->K - 0.5f;
+    int fv = s->K == 2 ? V_FIELD2 : V_FIELD;
+    mlm_field_view(in, fv, s->grid, KN_GRID, KN_GRID, s->box[0], s->box[1], s->box[2], s->box[3], s->grid_version);
+    v[fv].hidden = s->N == 0 || s->grid_k < 0;
+    v[fv == V_FIELD ? V_FIELD2 : V_FIELD].hidden = 1;
+    v[fv == V_FIELD ? V_FIELD2 : V_FIELD].data = s->grid, v[fv == V_FIELD ? V_FIELD2 : V_FIELD].w = 0;
+    if (s->K == 2) v[fv].lo = -1.6f, v[fv].hi = 1.6f;
+    else v[fv].lo = -0.5f, v[fv].hi = (float)s->K - 0.5f;
     int n = 0;
     for (int i = 0; i < s->N; i++, n++)
         s->pts[n][0] = (float)s->x[i][0], s->pts[n][1] = (float)s->x[i][1], s->pts[n][2] = kn_point_class(s->y[i]);

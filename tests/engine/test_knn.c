@@ -92,8 +92,9 @@ static void test_regions(void) {
                     while (s->k < ks[ki] && !in->final) mlm_step(in, 1);
                     mlm_draw(in);
                     int k = s->k;
-                    const float *g = in->views[V_FIELD].data;
-                    CHECK(in->views[V_FIELD].w == KN_GRID && in->views[V_FIELD].h == KN_GRID, "grid size");
+                    int fv = s->K == 2 ? V_FIELD2 : V_FIELD;
+                    const float *g = in->views[fv].data;
+                    CHECK(in->views[fv].w == KN_GRID && in->views[fv].h == KN_GRID && !in->views[fv].hidden, "grid size");
                     double hx = (s->box[1] - s->box[0]) / KN_GRID, hy = (s->box[3] - s->box[2]) / KN_GRID;
                     for (int r = 0; r < KN_GRID; r++)
                         for (int c = 0; c < KN_GRID; c++) {
