@@ -110,7 +110,7 @@ static const mlm_when kn_when[] = {
 enum { P_REGIONS, P_ERRORS, P_REG, KN_N_PANELS };
 static const mlm_panel kn_panels[] = {
     [P_REGIONS] = {"regions", "Predicted class (press: add or remove a point)", "x₁", "x₂",
-                   MLM_PANEL_EQUAL | MLM_PANEL_POINTER | MLM_PANEL_WIDE, NULL},
+                   MLM_PANEL_EQUAL | MLM_PANEL_POINTER, NULL},
     [P_ERRORS] = {"errors", "Training and test error against k", "k", "error %",
                   MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
     [P_REG] = {"regression", "Regression: the mean of the k nearest", "x", "y", 0, NULL},

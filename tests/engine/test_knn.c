@@ -4,7 +4,8 @@
  *     sorted against every training point by (distance, index) with qsort, the votes counted
  *     afresh; every dataset, metric, vote and several k.
  *   - k = n predicts the majority class everywhere (uniform votes, a unique majority).
- *   - k = 1 has zero training error on distinct points (many seeds, every generated dataset).
+ *   - k = 1 (and k = 2, by the tie rule) has zero training error on distinct points (many seeds,
+ *     every generated dataset).
  *   - Regression: the curve is the mean of the k nearest targets (brute force), and k = n gives
  *     the mean of all of them at every x.
  *   - The reader's points: a press adds one and restarts, a press on it removes it, the link
@@ -166,6 +167,10 @@ static void test_k1(void) {
                 if (distinct) {
                     mlm_step(in, 1);
                     CHECK(s->k == 1 && s->train_err == 0, "%s seed %llu: %d training errors at k = 1", datas[di],
+                          (unsigned long long)seed, s->train_err);
+                    /* k = 2: a point's own vote and its nearest neighbour's; a tie goes to the nearer */
+                    mlm_step(in, 1);
+                    CHECK(s->k == 2 && s->train_err == 0, "%s seed %llu: %d training errors at k = 2", datas[di],
                           (unsigned long long)seed, s->train_err);
                     runs++;
                 }
