@@ -116,7 +116,7 @@ static const mlm_when km_when[] = {
 
 enum { P_DATA, P_INERTIA, P_SPREAD, P_ELBOW, KM_N_PANELS };
 static const mlm_panel km_panels[] = {
-    [P_DATA] = {"data", "Points, centres and their regions (press: add or remove a point)", "x₁", "x₂",
+    [P_DATA] = {"data", "Points, centres, regions (press: add or remove a point)", "x₁", "x₂",
                 MLM_PANEL_EQUAL | MLM_PANEL_POINTER, NULL},
     [P_INERTIA] = {"inertia", "Inertia after each half-step", "half-step", "J",
                    MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
@@ -143,9 +143,9 @@ static const mlm_view km_views[] = {
     [V_MOVES] = {"moves", "data", MLM_VIEW_ARROWS, "last update", MLM_INK, MLM_VIEW_LEGEND},
     [V_NOTE] = {"note", "data", MLM_VIEW_TEXT, "", 0, 0},
     [V_HIST] = {"hist", "inertia", MLM_VIEW_TRAIL, "inertia J", MLM_BLUE, 0},
-    [V_SPREAD_RANDOM] = {"spread_random", "spread", MLM_VIEW_TRAIL, "k random points", MLM_VERMILION, MLM_VIEW_LEGEND},
-    [V_SPREAD_PP] = {"spread_pp", "spread", MLM_VIEW_TRAIL, "k-means++", MLM_BLUE, MLM_VIEW_LEGEND},
-    [V_ELBOW] = {"elbow_curve", "elbow", MLM_VIEW_TRAIL, "best of 3 k-means++ runs", MLM_BLUE, MLM_VIEW_LEGEND},
+    [V_SPREAD_RANDOM] = {"spread_random", "spread", MLM_VIEW_CURVE, "k random points", MLM_VERMILION, MLM_VIEW_LEGEND},
+    [V_SPREAD_PP] = {"spread_pp", "spread", MLM_VIEW_CURVE, "k-means++", MLM_BLUE, MLM_VIEW_LEGEND},
+    [V_ELBOW] = {"elbow_curve", "elbow", MLM_VIEW_CURVE, "best of 3 k-means++ runs", MLM_BLUE, MLM_VIEW_LEGEND},
     [V_ELBOW_MARK] = {"elbow_k", "elbow", MLM_VIEW_MARKERS, "this run's k", MLM_VERMILION, MLM_VIEW_LEGEND},
     [V_S_INERTIA] = {"inertia", NULL, MLM_VIEW_SCALAR, "inertia", 0, 0},
     [V_S_CHANGED] = {"changed", NULL, MLM_VIEW_SCALAR, "labels changed", 0, MLM_SCALAR_INT},
