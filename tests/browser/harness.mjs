@@ -139,14 +139,15 @@ function freePort() {
   });
 }
 
-export async function startServer() {
-  if (!fs.existsSync(path.join(siteDir, 'index.html'))) {
-    throw new Error(`${siteDir}/index.html is missing: run make site first`);
+// dir: the folder to serve (default site/; tests/browser/offline.test.mjs serves a copy it edits).
+export async function startServer(dir = siteDir) {
+  if (!fs.existsSync(path.join(dir, 'index.html'))) {
+    throw new Error(`${dir}/index.html is missing: run make site first`);
   }
   const port = await freePort();
   // The book's own server (gzip, as a real host would): what `make serve` runs.
   const serve = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/serve.py');
-  const child = spawn('python3', [serve, '--port', String(port), '--dir', siteDir],
+  const child = spawn('python3', [serve, '--port', String(port), '--dir', dir],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
