@@ -67,6 +67,12 @@ function offerUpdate(reg) {
 
 function registerWorker() {
   if (!('serviceWorker' in navigator) || !isSecureContext) return;
+  // `make serve` rebuilds the book while it is read and reloads the page (scripts/serve.py adds a
+  // script listening on /__mlm_reload): there a cache would only show the previous build.
+  if ([...document.scripts].some((s) => !s.src && s.textContent.includes('/__mlm_reload'))) {
+    navigator.serviceWorker.getRegistrations().then((rs) => rs.forEach((r) => r.unregister()));
+    return;
+  }
   let reloading = false;
   const hadController = !!navigator.serviceWorker.controller;
   navigator.serviceWorker.addEventListener('controllerchange', () => {

@@ -22,10 +22,12 @@ export function loadIndex() {
   return indexPromise;
 }
 
-// The query's results, ranked, at most PER_CHAPTER per chapter. A query whose words do not all
-// occur in one section falls back to any of them.
+// The query's results, ranked, at most PER_CHAPTER per chapter. Words as typed first (the last
+// one as a prefix); when that finds fewer than three sections, words with a slip forgiven too;
+// when a section must hold all the words and none does, any of them.
 export function search(ms, query) {
-  let hits = ms.search(query, QUERY_OPTIONS);
+  let hits = ms.search(query, { ...QUERY_OPTIONS, fuzzy: false });
+  if (hits.length < 3) hits = ms.search(query, QUERY_OPTIONS);
   if (!hits.length) hits = ms.search(query, { ...QUERY_OPTIONS, combineWith: 'OR' });
   const per = new Map(), out = [];
   for (const h of hits) {
