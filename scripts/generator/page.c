@@ -69,15 +69,15 @@ static void head(mlmbook_buf *b, const char *title, const char *description, int
                         "<div class=\"book-search\" role=\"search\">"
                         "<label class=\"visually-hidden\" for=\"book-search-input\">Search the book</label>"
                         "<input type=\"search\" id=\"book-search-input\" class=\"book-search-input\" "
-                        "placeholder=\"Search the book\" autocomplete=\"off\" spellcheck=\"false\" "
+                        "placeholder=\"Search\" autocomplete=\"off\" spellcheck=\"false\" "
                         "aria-keyshortcuts=\"/\" aria-controls=\"book-search-results\" aria-expanded=\"false\">"
                         "<kbd class=\"book-search-key\" aria-hidden=\"true\">/</kbd>"
                         "<div id=\"book-search-results\" class=\"book-search-results\" hidden></div></div>\n"
-                        "<label class=\"theme-switch\"><span class=\"visually-hidden\">Colour theme</span>"
+                        "<label class=\"theme-switch\"><span class=\"theme-label\">Theme</span>"
                         "<select id=\"theme-select\" class=\"theme-select\">"
-                        "<option value=\"system\">Theme: system</option>"
-                        "<option value=\"light\">Theme: light</option>"
-                        "<option value=\"dark\">Theme: dark</option></select></label>\n"
+                        "<option value=\"system\">System</option>"
+                        "<option value=\"light\">Light</option>"
+                        "<option value=\"dark\">Dark</option></select></label>\n"
                         "</header>\n");
 }
 
