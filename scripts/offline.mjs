@@ -26,8 +26,9 @@ function walk(d, rel = '') {
 const template = path.join(dir, 'assets', 'sw.js');
 const src = fs.readFileSync(template, 'utf8');
 fs.rmSync(template);
-// Everything but the worker itself (the browser fetches it on its own terms, never from a cache).
-const files = walk(dir).filter((f) => f !== 'sw.js').sort();
+// Everything but the worker itself (the browser fetches it on its own terms, never from a cache)
+// and this script's own note of the sizes.
+const files = walk(dir).filter((f) => f !== 'sw.js' && f !== 'assets/precache.json').sort();
 const hash = crypto.createHash('sha256');
 let bytes = 0, gz = 0;
 for (const f of files) {
