@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useBrowser, allPages, siteDir, assertClean, frames } from './harness.mjs';
+import { useBrowser, allPages, siteDir, shotDir, assertClean, frames } from './harness.mjs';
 
 const pages = allPages();
 const has = (slug) => pages.includes(`${slug}.html`);
@@ -80,6 +80,28 @@ describe('search', () => {
       // Every search request stayed on this site (the harness refuses and records any other host).
       const fetched = page.responses.map((r) => new URL(r.url()).pathname).filter((u) => SEARCH_FILES.test(u));
       assert.ok(fetched.includes('/assets/search-index.json') && fetched.includes('/assets/minisearch.js'), `fetched: ${fetched}`);
+      assertClean(page);
+    } finally { await page.close(); }
+  });
+
+  it('on a 360 px phone the box and its results fit the screen', async () => {
+    const page = await env.open('index.html', { viewport: { width: 360, height: 740 } });
+    try {
+      await page.locator('#book-search-input').focus();
+      const hits = await query(page, 'gradient');
+      assert.ok(hits.length > 0);
+      const r = await page.evaluate(() => {
+        const vw = document.documentElement.clientWidth;
+        const box = document.getElementById('book-search-results').getBoundingClientRect();
+        const input = document.getElementById('book-search-input').getBoundingClientRect();
+        const theme = document.getElementById('theme-select').getBoundingClientRect();
+        return { vw, scroll: document.documentElement.scrollWidth, box: [box.left, box.right], input: [input.left, input.right, input.top], theme: [theme.left, theme.right, theme.top] };
+      });
+      fs.mkdirSync(shotDir, { recursive: true });
+      await page.screenshot({ path: path.join(shotDir, 'search-360.png') });
+      assert.ok(r.box[0] >= 0 && r.box[1] <= r.vw, `the results reach ${JSON.stringify(r.box)} on a ${r.vw} px screen`);
+      assert.ok(r.scroll <= r.vw + 1, `the page scrolls sideways (${r.scroll} px)`);
+      assert.ok(r.input[1] <= r.theme[0] && Math.abs(r.input[2] - r.theme[2]) < 12, `search and theme share a row: ${JSON.stringify(r)}`);
       assertClean(page);
     } finally { await page.close(); }
   });
