@@ -67,6 +67,8 @@ function offerUpdate(reg) {
 
 function registerWorker() {
   if (!('serviceWorker' in navigator) || !isSecureContext) return;
+  // A reader who asked the browser to save data is not sent the whole book (2 MB) unasked.
+  if (navigator.connection && navigator.connection.saveData) return;
   // `make serve` rebuilds the book while it is read and reloads the page (scripts/serve.py adds a
   // script listening on /__mlm_reload): there a cache would only show the previous build.
   if ([...document.scripts].some((s) => !s.src && s.textContent.includes('/__mlm_reload'))) {
