@@ -220,7 +220,6 @@ export async function openPage(env, pagePath, { viewport = { width: 1280, height
   page.on('console', (m) => {
     if (m.type() !== 'error' && m.type() !== 'warning') return;
     if (serviceWorkers === 'block' && /^Service Worker registration blocked/.test(m.text())) return; // asked for above
-
     const loc = m.location();
     issues.push(`console ${m.type()}: ${m.text()}${loc && loc.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
   });

@@ -59,6 +59,7 @@ describe('offline', () => {
     try {
       const keys = await controlled(page);
       assert.equal(keys.length, 1, `one cache: ${keys}`);
+      await page.waitForLoadState('networkidle');
       await page.context().setOffline(true);
       // The network really is off: a request the worker does not know fails.
       assert.equal(await page.evaluate(() => fetch('/not-in-the-book.txt').then(() => 'answered', () => 'failed')), 'failed');
@@ -97,6 +98,7 @@ describe('offline', () => {
       await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
       await page.waitForSelector('.book-update', { timeout: 60000 });
       // Until the reader accepts, the old worker serves the old build, even on a reload.
+      await page.waitForLoadState('networkidle');
       await page.reload();
       assert.equal(await page.locator('meta[name="edition"]').count(), 0, 'the old build is still served');
       assert.deepEqual(await page.evaluate(() => caches.keys()), [oldCache, `mlm-${build}e2`].sort());

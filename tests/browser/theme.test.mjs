@@ -64,6 +64,7 @@ describe('theme', () => {
       assert.equal(await page.evaluate(() => localStorage.getItem('mlm-theme')), 'dark');
 
       // Kept across a reload and on another page, applied before the page's scripts run.
+      await page.waitForLoadState('networkidle');
       await page.reload();
       assert.equal(await page.inputValue('#theme-select'), 'dark');
       await (await widgetsOf(page))[0].waitDrawn();
@@ -90,6 +91,7 @@ describe('theme', () => {
   it('a stored theme is on the page before its first paint', async () => {
     const page = await env.open('index.html', { colorScheme: 'light' });
     try {
+      await page.waitForLoadState('networkidle'); // nothing of the first load is cut off by the reload
       await page.evaluate(() => localStorage.setItem('mlm-theme', 'dark'));
       // Record the theme at the first point a script can see the body: before any module runs.
       await page.addInitScript(() => {
