@@ -15,7 +15,15 @@ function typingTarget(t) {
 // ---- search: a box in the header; the code behind it arrives on first use ----
 let searchLoad = null;
 function loadSearch(input, results) {
-  searchLoad ||= import('./search.js').then((m) => m.attachSearch(input, results))
+  // The index is fetched alongside the code, not after it: on first use the two downloads overlap.
+  searchLoad ||= (() => {
+    const index = fetch(new URL('search-index.json', import.meta.url)).then((r) => {
+      if (!r.ok) throw new Error(`the index answered ${r.status}`);
+      return r.text();
+    });
+    index.catch(() => {}); // reported by attachSearch, which awaits it
+    return import('./search.js').then((m) => m.attachSearch(input, results, index));
+  })()
     .catch((e) => {
       searchLoad = null; // try again on the next use (offline before the worker had the index)
       results.hidden = false;

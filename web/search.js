@@ -13,10 +13,11 @@ const MAX_RESULTS = 10;
 const PER_CHAPTER = 3;
 const SNIPPET = 170; // characters around the first match
 
+// text: the index's JSON, or a promise of it (page.js starts the download with the code's).
 let indexPromise = null;
-export function loadIndex() {
-  indexPromise ||= fetch(new URL('search-index.json', import.meta.url))
-    .then((r) => { if (!r.ok) throw new Error(`the index answered ${r.status}`); return r.text(); })
+export function loadIndex(text) {
+  indexPromise ||= Promise.resolve(text || fetch(new URL('search-index.json', import.meta.url))
+    .then((r) => { if (!r.ok) throw new Error(`the index answered ${r.status}`); return r.text(); }))
     .then((json) => MiniSearch.loadJSON(json, SEARCH_OPTIONS))
     .catch((e) => { indexPromise = null; throw e; });
   return indexPromise;
@@ -88,7 +89,7 @@ function el(tag, props = {}, ...kids) {
 
 // Wires the header's box to the index. Everything the page shows is built as text nodes: no
 // book text is ever parsed as markup here.
-export async function attachSearch(input, box) {
+export async function attachSearch(input, box, indexText) {
   const status = el('p', { class: 'search-status', role: 'status' });
   const list = el('ol', { class: 'search-list' });
   box.replaceChildren(status, list);
@@ -142,7 +143,7 @@ export async function attachSearch(input, box) {
   document.addEventListener('focusin', (e) => { if (!box.contains(e.target) && e.target !== input) open(false); });
 
   if (input.value.trim()) render(); // typed before this module arrived
-  ms = await loadIndex();
+  ms = await loadIndex(indexText);
   last = null;
   render();
 }
