@@ -89,7 +89,14 @@ function el(tag, props = {}, ...kids) {
 
 // Wires the header's box to the index. Everything the page shows is built as text nodes: no
 // book text is ever parsed as markup here.
+// Called again after a failed load (page.js retries on the next use): the box is wired once.
+const wired = new WeakMap(); // input -> (MiniSearch) => void, which gives the box its index
 export async function attachSearch(input, box, indexText) {
+  if (!wired.has(input)) wired.set(input, wire(input, box));
+  wired.get(input)(await loadIndex(indexText));
+}
+
+function wire(input, box) {
   const status = el('p', { class: 'search-status', role: 'status' });
   const list = el('ol', { class: 'search-list' });
   box.replaceChildren(status, list);
@@ -100,6 +107,7 @@ export async function attachSearch(input, box, indexText) {
     const q = input.value.trim();
     if (q === last) return;
     last = q;
+    if (!status.isConnected) box.replaceChildren(status, list); // after page.js showed a failed load
     if (!q) { list.replaceChildren(); status.textContent = ''; open(false); return; }
     open(true);
     if (!ms) { status.textContent = 'Loading the index…'; return; }
@@ -143,7 +151,9 @@ export async function attachSearch(input, box, indexText) {
   document.addEventListener('focusin', (e) => { if (!box.contains(e.target) && e.target !== input) open(false); });
 
   if (input.value.trim()) render(); // typed before this module arrived
-  ms = await loadIndex(indexText);
-  last = null;
-  render();
+  return (index) => {
+    ms = index;
+    last = null;
+    render();
+  };
 }

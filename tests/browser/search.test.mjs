@@ -84,6 +84,25 @@ describe('search', () => {
     } finally { await page.close(); }
   });
 
+  it('a failed download says so, and the next use tries again', async () => {
+    const page = await env.open('index.html');
+    try {
+      await page.route('**/assets/search-index.json', (r) => r.fulfill({ status: 503, body: '' }));
+      await page.locator('#book-search-input').focus();
+      await page.waitForSelector('#book-search-results .search-note', { timeout: 10000 });
+      assert.match(await page.textContent('#book-search-results'), /could not be loaded.*503/);
+      // What the refused download itself logged (the 503, the cut request) is expected; nothing else.
+      const mark = page.issues.length;
+      assert.deepEqual(page.issues.filter((x) => !x.includes('/assets/search-index.json')), []);
+      await page.unroute('**/assets/search-index.json');
+      await page.locator('body').click({ position: { x: 5, y: 300 } });
+      await page.locator('#book-search-input').focus();
+      const hits = await query(page, 'gradient');
+      assert.ok(hits.length > 0, 'results after the retry');
+      assertClean(page, mark);
+    } finally { await page.close(); }
+  });
+
   it('on a 360 px phone the box and its results fit the screen', async () => {
     const page = await env.open('index.html', { viewport: { width: 360, height: 740 } });
     try {
