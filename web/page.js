@@ -39,6 +39,7 @@ function bindSearch() {
   const results = document.getElementById('book-search-results');
   if (!input || !results) return;
   const start = () => loadSearch(input, results);
+  input.addEventListener('pointerdown', start); // a press comes a moment before the focus
   input.addEventListener('focus', start);
   input.addEventListener('input', start);
   // "/" anywhere on the page (except while typing in a box) goes to the search box.
