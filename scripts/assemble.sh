@@ -13,11 +13,18 @@ if ! "$gen" --chapters chapters --engine engine --out "$stage" --run-cache build
   echo "build failed: site/ is unchanged" >&2
   exit 1
 fi
-cp web/*.js web/*.css web/*.svg "$stage/assets/"
+cp web/*.js web/*.css web/*.svg web/*.png "$stage/assets/"
+cp web/manifest.json "$stage/"
+# Search: MiniSearch (the library web/search.js loads on first use) and the index built from the
+# pages just written.
+sed '/^\/\/# sourceMappingURL=/d' node_modules/minisearch/dist/es/index.js > "$stage/assets/minisearch.js"
+node scripts/search-index.mjs "$stage" || { rm -rf "$stage"; echo "build failed: site/ is unchanged" >&2; exit 1; }
 cp build/wasm/*.mjs build/wasm/*.wasm "$stage/engine/"
 cp node_modules/katex/dist/katex.min.css "$stage/assets/katex/"
 # Browsers that run wasm all read woff2, the first source KaTeX's CSS lists: ship only those.
 cp node_modules/katex/dist/fonts/*.woff2 "$stage/assets/katex/fonts/"
+# Last, when every file is in place: the service worker with the list of them and the build's id.
+node scripts/offline.mjs "$stage" || { rm -rf "$stage"; echo "build failed: site/ is unchanged" >&2; exit 1; }
 if [ -d site ]; then
   rm -rf build/site.old
   mv site build/site.old

@@ -30,6 +30,7 @@ export const SHORTCUTS = [
   ['.', 'take one training step'],
   ['R', 'reset: start again with the same settings and seed'],
   ['?', 'show or hide this help'],
+  ['/', 'search the book (anywhere on the page)'],
 ];
 
 // w: the widget (toggle, stepOnce, resetRun, toggleHelp, closeHelp, fig).

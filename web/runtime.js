@@ -108,6 +108,8 @@ function init() {
     sized.observe(w.panelsEl);
   }
   darkQuery.addEventListener('change', () => runtime.redrawAll());
+  // The reader's theme switch (web/theme.js) changes the colours book.css gives the canvases.
+  document.addEventListener('mlm-themechange', () => runtime.redrawAll());
   // A link followed within the page (or a hash edited by hand) sets the widgets it names.
   addEventListener('hashchange', () => {
     // Only widgets the new hash speaks of change: a jump to a heading leaves every run alone.

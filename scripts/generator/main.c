@@ -16,7 +16,9 @@
  * the exit status is 1.
  *
  * The HTML this generator emits, class by class (web/book.css and tests rely on these names):
- *   page:     a.skip-link, header.book-header > a.book-title, div.book-layout,
+ *   page:     a.skip-link, header.book-header > a.book-title, div.book-search (the search box
+ *             input#book-search-input and its results div#book-search-results),
+ *             label.theme-switch > select#theme-select (web/page.js), div.book-layout,
  *             footer.book-footer, main#content.chapter (chapter pages) or main#content.index
  *   contents: nav.toc > p.toc-part + ol.toc-chapters > li > a[aria-current=page on this page]
  *             > span.chapter-number

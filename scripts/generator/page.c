@@ -39,8 +39,18 @@ static void head(mlmbook_buf *b, const char *title, const char *description, int
         mlmbook_buf_puts(b, "\">\n");
     }
     if (math) mlmbook_buf_puts(b, "<link rel=\"stylesheet\" href=\"assets/katex/katex.min.css\">\n");
-    mlmbook_buf_puts(b, "<link rel=\"stylesheet\" href=\"assets/book.css\">\n"
-                        "<link rel=\"icon\" href=\"assets/favicon.svg\" type=\"image/svg+xml\">\n");
+    /* The reader's theme (web/theme.js) is applied before the first paint, from a line inline
+       here: a stylesheet or a deferred script would show a flash of the other scheme. */
+    mlmbook_buf_puts(b, "<script>try{var t=localStorage.getItem(\"mlm-theme\");"
+                        "if(t===\"light\"||t===\"dark\")document.documentElement.dataset.theme=t}"
+                        "catch(e){}</script>\n"
+                        "<link rel=\"stylesheet\" href=\"assets/book.css\">\n"
+                        "<link rel=\"icon\" href=\"assets/favicon.svg\" type=\"image/svg+xml\">\n"
+                        "<link rel=\"manifest\" href=\"manifest.json\">\n"
+                        "<link rel=\"apple-touch-icon\" href=\"assets/icon-192.png\">\n"
+                        "<meta name=\"theme-color\" content=\"#0b63a8\">\n"
+                        /* The page's own furniture (search, theme, offline): every page. */
+                        "<script type=\"module\" src=\"assets/page.js\"></script>\n");
     if (widgets) {
         /* The runtime's modules import each other; naming them all here lets the browser fetch
            them in parallel instead of one import level at a time. */
@@ -53,7 +63,22 @@ static void head(mlmbook_buf *b, const char *title, const char *description, int
     mlmbook_buf_puts(b, "</head>\n<body>\n"
                         "<a class=\"skip-link\" href=\"#content\">Skip to the text</a>\n"
                         "<header class=\"book-header\"><a class=\"book-title\" href=\"index.html\">"
-                        BOOK_TITLE "</a></header>\n");
+                        BOOK_TITLE "</a>\n"
+                        /* Search (web/search.js, loaded on first use) and the theme switch
+                           (web/theme.js); page.js brings both to life. */
+                        "<div class=\"book-search\" role=\"search\">"
+                        "<label class=\"visually-hidden\" for=\"book-search-input\">Search the book</label>"
+                        "<input type=\"search\" id=\"book-search-input\" class=\"book-search-input\" "
+                        "placeholder=\"Search\" autocomplete=\"off\" spellcheck=\"false\" "
+                        "aria-keyshortcuts=\"/\" aria-controls=\"book-search-results\" aria-expanded=\"false\">"
+                        "<kbd class=\"book-search-key\" aria-hidden=\"true\">/</kbd>"
+                        "<div id=\"book-search-results\" class=\"book-search-results\" hidden></div></div>\n"
+                        "<label class=\"theme-switch\"><span class=\"theme-label\">Theme</span>"
+                        "<select id=\"theme-select\" class=\"theme-select\">"
+                        "<option value=\"system\">System</option>"
+                        "<option value=\"light\">Light</option>"
+                        "<option value=\"dark\">Dark</option></select></label>\n"
+                        "</header>\n");
 }
 
 static void foot(mlmbook_buf *b) {

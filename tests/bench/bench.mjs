@@ -15,7 +15,7 @@
 // (g) the timeline (tests/bench/timeline.mjs): for every widget, a link to the largest step it
 // allows, timed until the run lands there, the p95 frame while it replays, and Home then End on
 // the timeline.
-// Environment: BENCH_PARTS=build,browser,modules,soak,timeline,peers (default: all) picks the parts;
+// Environment: BENCH_PARTS=build,browser,modules,soak,timeline,peers,reader (default: all) picks the parts;
 // BENCH_SOAK_STEPS sets the soak's steps a widget (default 100000);
 // BENCH_BUILD=0 skips (a), which wipes build/ and site/ and rebuilds them;
 // BENCH_PLAY_MS sets how long each widget plays (default 3000).
@@ -27,7 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { root, siteDir, listPages, startServer, launchBrowser, openPage, widgetsOf, settle } from '../browser/harness.mjs';
 
 const PLAY_MS = Number(process.env.BENCH_PLAY_MS || 3000);
-const PARTS = new Set((process.env.BENCH_PARTS || 'build,browser,modules,soak,timeline,peers').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS || 'build,browser,modules,soak,timeline,peers,reader').split(','));
 const SOAK_STEPS = Number(process.env.BENCH_SOAK_STEPS || 100000);
 if (process.env.BENCH_BUILD === '0') PARTS.delete('build');
 const results = { date: new Date().toISOString(), host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg() },
@@ -432,6 +432,64 @@ async function benchPeers() {
       p.steps_per_second ? fmt(p.steps_per_second / book, 3) : '-', Number.isFinite(p.final_loss) ? p.final_loss.toFixed(4) : '-']));
 }
 
+// ---- (h) search and offline (web/search.js, web/sw.js): the search code and index a reader
+// downloads on first use, the time from the first keystroke in a fresh page (nothing of search
+// loaded) to results on screen, a query once the index is in, and the size of the precache ----
+async function benchReader() {
+  const server = await startServer();
+  const browser = await launchBrowser();
+  const env = { origin: server.origin, browser };
+  const cold = [], warm = [];
+  let transfer = 0, index = 0;
+  try {
+    for (let run = 0; run < 9; run++) {
+      const page = await openPage(env, 'index.html');
+      try {
+        await page.waitForLoadState('networkidle');
+        // The first keystroke: the box gets focus (search.js starts loading) and the query at once.
+        const ms = await page.evaluate(() => new Promise((resolve) => {
+          const box = document.getElementById('book-search-results'), input = document.getElementById('book-search-input');
+          const t0 = performance.now();
+          new MutationObserver((_, obs) => {
+            if (box.querySelector('a.search-hit')) { obs.disconnect(); resolve(performance.now() - t0); }
+          }).observe(box, { childList: true, subtree: true });
+          input.focus();
+          input.value = 'softmax';
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        }));
+        cold.push(ms);
+        warm.push(await page.evaluate(() => new Promise((resolve) => {
+          const input = document.getElementById('book-search-input'), status = document.querySelector('#book-search-results .search-status');
+          const t0 = performance.now();
+          input.value = 'bellman equation';
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+          requestAnimationFrame(() => resolve(status.textContent.includes('found') ? performance.now() - t0 : NaN));
+        })));
+        if (run === 0) {
+          for (const r of page.responses) {
+            if (!/\/assets\/(search\.js|search-options\.js|minisearch\.js|search-index\.json)$/.test(r.url())) continue;
+            const sz = await r.request().sizes().catch(() => null);
+            const t = sz ? sz.responseBodySize + sz.responseHeadersSize : 0;
+            transfer += t;
+            if (r.url().endsWith('search-index.json')) index = t;
+          }
+        }
+      } finally { await page.close(); }
+    }
+  } finally { await browser.close(); server.stop(); }
+  const pre = JSON.parse(fs.readFileSync(path.join(siteDir, 'assets/precache.json'), 'utf8'));
+  results.reader = { search_transfer: transfer, index_transfer: index, first_results_ms: cold, query_ms: warm, precache: pre };
+  target('search: time from the first keystroke to results, fresh page (ms, median of 9)', median(cold), median(cold) <= 200, '<= 200');
+  table('search and offline', ['what', 'value'], [
+    ['search index, transferred (KB)', kb(index)],
+    ['search on first use: code + index, transferred (KB)', kb(transfer)],
+    [`first keystroke to results, fresh page, 9 runs (ms; load average ${os.loadavg()[0].toFixed(1)})`, cold.map((x) => fmt(x, 0)).join(', ')],
+    ['  median, fastest (ms)', `${fmt(median(cold), 0)}, ${fmt(Math.min(...cold), 0)}`],
+    ['a query with the index loaded, to results drawn (ms, median)', fmt(median(warm), 1)],
+    ['precache (files, MB decoded, MB gzip)', `${pre.files}, ${(pre.bytes / 1048576).toFixed(2)}, ${(pre.gzip / 1048576).toFixed(2)}`],
+  ]);
+}
+
 if (PARTS.has('build')) await part('build', benchBuild);
 if (PARTS.has('browser')) await part('browser', benchBrowser);
 if (PARTS.has('modules')) await part('modules', benchModules);
@@ -439,6 +497,7 @@ if (PARTS.has('modules') || PARTS.has('parser')) await benchExprParse();
 if (PARTS.has('soak')) await part('soak', benchSoak);
 if (PARTS.has('timeline')) await part('timeline', benchTimeline);
 if (PARTS.has('peers')) await part('peers', benchPeers);
+if (PARTS.has('reader')) await part('reader', benchReader);
 
 table('targets (checked by the bench; a MISS is reported, never a test failure)', ['what', 'measured', 'target', ''],
   results.targets.map((t) => [t.what, fmt(t.value, 2), t.limit, t.pass ? 'PASS' : 'MISS']));

@@ -139,14 +139,15 @@ function freePort() {
   });
 }
 
-export async function startServer() {
-  if (!fs.existsSync(path.join(siteDir, 'index.html'))) {
-    throw new Error(`${siteDir}/index.html is missing: run make site first`);
+// dir: the folder to serve (default site/; tests/browser/offline.test.mjs serves a copy it edits).
+export async function startServer(dir = siteDir) {
+  if (!fs.existsSync(path.join(dir, 'index.html'))) {
+    throw new Error(`${dir}/index.html is missing: run make site first`);
   }
   const port = await freePort();
   // The book's own server (gzip, as a real host would): what `make serve` runs.
   const serve = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/serve.py');
-  const child = spawn('python3', [serve, '--port', String(port), '--dir', siteDir],
+  const child = spawn('python3', [serve, '--port', String(port), '--dir', dir],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
@@ -194,8 +195,12 @@ export function useBrowser() {
 
 // Opens pagePath (e.g. "gradient-descent.html#main.seed=7") in a fresh context, recording every
 // problem in page.issues (strings). Call page.close() (closes the context) when done.
-export async function openPage(env, pagePath, { viewport = { width: 1280, height: 900 }, wait = 'load', reducedMotion } = {}) {
-  const context = await env.browser.newContext({ viewport, reducedMotion });
+// The book's service worker (web/sw.js) precaches the whole book, megabytes, into every fresh
+// context: it is blocked unless a test asks for it (serviceWorkers: 'allow', tests/browser/offline).
+// colorScheme emulates the system's scheme ('light' or 'dark'; default: the browser's, light).
+export async function openPage(env, pagePath, { viewport = { width: 1280, height: 900 }, wait = 'load', reducedMotion,
+  serviceWorkers = 'block', colorScheme } = {}) {
+  const context = await env.browser.newContext({ viewport, reducedMotion, serviceWorkers, colorScheme });
   const page = await context.newPage();
   const issues = [];
   const dialogs = [];
@@ -214,6 +219,7 @@ export async function openPage(env, pagePath, { viewport = { width: 1280, height
   });
   page.on('console', (m) => {
     if (m.type() !== 'error' && m.type() !== 'warning') return;
+    if (serviceWorkers === 'block' && /^Service Worker registration blocked/.test(m.text())) return; // asked for above
     const loc = m.location();
     issues.push(`console ${m.type()}: ${m.text()}${loc && loc.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
   });
