@@ -14,6 +14,11 @@ if ! "$gen" --chapters chapters --engine engine --out "$stage" --run-cache build
   exit 1
 fi
 cp web/*.js web/*.css web/*.svg "$stage/assets/"
+# The GIF encoder that web/export.js fetches when a reader saves an animation (gifenc, MIT),
+# without its source-map comment (the map is not shipped), and its licence beside it.
+mkdir -p "$stage/assets/vendor"
+sed '/^\/\/# sourceMappingURL=/d' node_modules/gifenc/dist/gifenc.esm.js > "$stage/assets/vendor/gifenc.js"
+cp node_modules/gifenc/LICENSE.md "$stage/assets/vendor/gifenc-LICENSE.md"
 cp build/wasm/*.mjs build/wasm/*.wasm "$stage/engine/"
 cp node_modules/katex/dist/katex.min.css "$stage/assets/katex/"
 # Browsers that run wasm all read woff2, the first source KaTeX's CSS lists: ship only those.
