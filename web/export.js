@@ -462,7 +462,9 @@ function buildPanel(w) {
           job = { cancelled: false, taken: false };
           for (const x of buttons) x.disabled = true;
           said.textContent = 'Recording the animation: the run replays from step 0.';
-          const text = await saveGif(w, ui, job);
+          w.recording = true;
+          let text;
+          try { text = await saveGif(w, ui, job); } finally { w.recording = false; }
           job = null;
           finish(text);
           w.saveHash();

@@ -859,13 +859,14 @@ export class Widget {
   }
 
   // Called by the runtime once per animation frame with the time since the last one.
+  // A widget recording an animation (web/export.js) keeps replaying when scrolled out of view.
   tick(dtMs, budgetMs) {
-    if (!this.inst || !this.visible) return;
+    if (!this.inst || !(this.visible || this.recording)) return;
     this.inst.setSpeed(this.manifest.speed * SPEEDS[this.speedIndex]);
     if (this.inst.tick(dtMs, budgetMs)) this.dirty = true;
   }
 
-  get active() { return !!this.inst && this.visible && this.inst.active; }
+  get active() { return !!this.inst && (this.visible || this.recording) && this.inst.active; }
   // A legend too big for its plot, as a list under the canvas (rebuilt only when it changes).
   showLegend(pe, entries) {
     const key = entries ? entries.map((e) => `${e.text}|${e.color}|${e.dashed}|${e.kind}`).join('\n') : '';
