@@ -37,9 +37,13 @@ function el(tag, attrs = {}, ...children) {
 
 // ---- what the run is ----
 
+// "Chapter 1. Gradient descent" from the page's heading (its number is a span of its own).
 function chapterTitle() {
   const h = document.querySelector('main h1, h1');
-  return h ? h.textContent.replace(/\s+/g, ' ').trim() : document.title;
+  if (!h) return document.title;
+  const num = h.querySelector('.chapter-number');
+  const rest = [...h.childNodes].filter((n) => n !== num).map((n) => n.textContent).join('').replace(/\s+/g, ' ').trim();
+  return num && num.textContent.trim() ? `Chapter ${num.textContent.trim()}. ${rest}` : rest;
 }
 
 function caption(w) {
@@ -168,11 +172,12 @@ function pictureTexts(w) {
   const reads = readouts(w).map(([k, v]) => `${k} ${v}`).join(' · ');
   const status = [w.statusText.textContent.trim(), reads].filter(Boolean).join(' · ');
   return [
-    ['title', `${chapterTitle()}${caption(w) ? ` · ${caption(w)}` : ''}`],
+    ['title', chapterTitle()],
+    ['muted', caption(w)],
     ['body', status],
     ['body', settings],
     ['link', `Reproduce this run: ${runLink(w)}`],
-    ['muted', BOOK],
+    ['book', BOOK],
   ].filter(([, t]) => t);
 }
 
@@ -188,7 +193,8 @@ export function compose(w, scale = 1) {
     title: [`600 15px ${theme.font}`, 20, theme.ink],
     body: [`13px ${theme.font}`, 18, theme.ink],
     link: [`12px ${theme.font}`, 16, theme.muted],
-    muted: [`italic 12px ${theme.font}`, 16, theme.muted],
+    muted: [`12.5px ${theme.font}`, 17, theme.muted],
+    book: [`italic 12px ${theme.font}`, 16, theme.muted],
   };
   const measure = document.createElement('canvas').getContext('2d');
   const blocks = pictureTexts(w).map(([kind, text]) => {

@@ -215,6 +215,14 @@ describe('saving a run', () => {
       await settle(300);
       assert.equal(downloads, 0, 'a cancelled animation was still saved');
       assert.equal(await fig.locator('.widget-export-progress').isHidden(), true);
+      // Started again, it finishes even when the reader scrolls the widget out of view.
+      const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }),
+        fig.getByRole('button', { name: 'Animation (GIF)' }).click().then(() => page.evaluate(() => scrollTo(0, 0)))]);
+      assert.equal(await fig.evaluate((f) => f.getBoundingClientRect().top > innerHeight), true, 'the widget stayed in view');
+      const gi = readGif(fs.readFileSync(await dl.path()));
+      assert.equal(gi.frames, 48, 'at most 48 frames, spread over 400 steps');
+      assert.ok(gi.comments.some((c) => c.includes('path2d.t=400')));
+      await untilStep(page, 'path2d', 400);
       assertClean(page);
     } finally {
       await page.close();
