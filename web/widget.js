@@ -7,7 +7,9 @@
 // [data-status = loading | paused | running | converged | diverged | finished]; every parameter control is a
 // labelled form element named after its parameter; the seed control is named "seed"; the step
 // count is in [data-role="step"]; buttons are named Play (or Play again) / Pause, Step, Reset,
-// Defaults, Copy link; a parameter's row is `hidden` while its condition ("when") does not hold.
+// Defaults, Copy link, Save… (opens the export panel of web/export.js: Picture (PNG), Data (JSON),
+// Curves (CSV), Animation (GIF), Cancel), Enlarge (Close while enlarged: the figure then has class
+// widget-enlarged and role dialog); a parameter's row is `hidden` while its condition ("when") does not hold.
 // Live regions: the status text and the notice only (changes of state, never every frame).
 import { openRun } from './remote.js';
 import { linkCap } from './run.js';
