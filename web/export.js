@@ -100,7 +100,7 @@ export function runData(w) {
     book: BOOK,
     chapter: chapterTitle(),
     page: location.origin + location.pathname,
-    widget: { id: w.id, module: w.manifest.name || w.fig.dataset.widget, caption: caption(w) },
+    widget: { id: w.id, module: w.manifest.module || w.fig.dataset.widget, caption: caption(w) },
     link: runLink(w),
     step: inst.steps,
     seed: w.seed,

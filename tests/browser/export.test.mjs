@@ -144,6 +144,7 @@ describe('saving a run', () => {
       assert.equal(js.link, link);
       assert.equal(js.step, 20);
       assert.equal(js.widget.id, 'path2d');
+      assert.equal(js.widget.module, 'gradient_descent');
       const lr = js.settings.find((s) => s.name === 'lr');
       assert.equal(lr.value, 0.12);
       assert.equal(lr.applies, true);
