@@ -455,6 +455,7 @@ function buildPanel(w) {
     said.textContent = text;
   };
   cancel.addEventListener('click', () => { if (job) job.cancelled = true; });
+  w.cancelExport = () => { if (job) job.cancelled = true; return !!job; };
   for (const b of buttons) {
     b.addEventListener('click', async () => {
       if (job || !w.inst) { if (!w.inst) said.textContent = 'The widget is still loading its engine.'; return; }
@@ -502,7 +503,11 @@ function close(w, refocus) {
 // Open or close the widget's export panel (the "Save…" button).
 export function toggleExport(w) {
   w.exportEl ||= buildPanel(w);
-  if (!w.exportEl.hidden) { close(w, false); return; }
+  if (!w.exportEl.hidden) {
+    // While an animation records, the button stops it (the panel stays to say so).
+    if (!w.cancelExport()) close(w, false);
+    return;
+  }
   w.exportEl.hidden = false;
   w.saveBtn.setAttribute('aria-expanded', 'true');
   w.exportEl.querySelector('button').focus();
