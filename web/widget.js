@@ -169,6 +169,7 @@ export class Widget {
     });
     lines.push(['arrow keys, Home, End', 'on the timeline: go back and forth through the run']);
     lines.push(['Tab', 'move between the controls; arrow keys change a slider']);
+    lines.push(['Escape', 'leave the enlarged view (the Enlarge button opens it)']);
     return lines;
   }
 
