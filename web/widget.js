@@ -415,6 +415,8 @@ export class Widget {
     this.enlarged = true;
     this.enlargeReturn = document.activeElement;
     this.panelHeight = this.panelsEl.style.getPropertyValue('--panel-height');
+    // No panel gets smaller than it was on the page.
+    this.pageHeight = Math.max(0, ...this.panelEls.filter((pe) => !pe.cell.hidden).map((pe) => pe.canvas.clientHeight));
     this.fig.classList.add('widget-enlarged');
     this.fig.setAttribute('role', 'dialog');
     this.fig.setAttribute('aria-modal', 'true');
@@ -451,6 +453,7 @@ export class Widget {
     document.documentElement.classList.remove('widget-enlarged-open');
     if (this.panelHeight) this.panelsEl.style.setProperty('--panel-height', this.panelHeight);
     else this.panelsEl.style.removeProperty('--panel-height');
+    this.panelsEl.style.gridTemplateColumns = '';
     for (const pe of this.panelEls) pe.canvas.style.minHeight = '';
     this.enlargeBtn.textContent = 'Enlarge';
     this.enlargeBtn.title = 'Show this widget in the whole window (Escape closes it)';
@@ -463,12 +466,17 @@ export class Widget {
   }
 
   // Panels as tall as the window allows once the rest of the widget (player, status, controls)
-  // has its room (at least 240 px: on a short window the controls scroll below); rows counted as
-  // laid out now.
+  // has its room, at least 240 px and at least their height on the page (on a short window the
+  // controls scroll below); rows counted as laid out now.
   fitEnlarged() {
     const cells = this.panelEls.filter((pe) => !pe.cell.hidden);
     if (!cells.length) return;
     const probe = 200;
+    // As many columns as there are narrow panels, up to what the width holds (the stylesheet's
+    // auto-fit would leave empty columns beside them when a wide panel spans the row below).
+    const narrow = cells.filter((pe) => !pe.cell.classList.contains('wide')).length;
+    const fits = Math.max(1, Math.floor(this.panelsEl.clientWidth / 224));
+    this.panelsEl.style.gridTemplateColumns = `repeat(${Math.max(1, Math.min(narrow || 1, fits))}, minmax(0, 1fr))`;
     this.panelsEl.style.setProperty('--panel-height', `${probe}px`);
     for (const pe of cells) pe.canvas.style.minHeight = '';
     const rows = new Set(cells.map((pe) => pe.cell.offsetTop)).size;
@@ -477,7 +485,7 @@ export class Widget {
     const cs = getComputedStyle(this.fig);
     const rest = body.offsetHeight - rows * probe + parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom);
     const room = Math.floor((window.innerHeight - rest) / rows) - 4;
-    this.panelsEl.style.setProperty('--panel-height', `${Math.max(240, Math.min(room, 2000))}px`);
+    this.panelsEl.style.setProperty('--panel-height', `${Math.max(240, this.pageHeight || 0, Math.min(room, 2000))}px`);
     this.dirty = true;
     this.rt.wake();
   }
