@@ -56,10 +56,11 @@ site: site/index.html
 
 site/index.html: build/native/mlmbook $(CHAPTERS) $(wildcard engine/*.c) $(wildcard engine/core/*.c) \
 		$(CORE_H) $(WASM) $(WEB) scripts/katex-render.mjs scripts/assemble.sh \
-		scripts/search-index.mjs scripts/offline.mjs | node_modules/katex node_modules/minisearch
+		scripts/search-index.mjs scripts/offline.mjs | node_modules/katex node_modules/minisearch \
+		node_modules/gifenc
 	@scripts/assemble.sh build/native/mlmbook
 
-node_modules/katex node_modules/minisearch:
+node_modules/katex node_modules/minisearch node_modules/gifenc:
 	@scripts/setup.sh
 
 # Build and serve the book at http://127.0.0.1:$(PORT) (Ctrl-C stops it). While it runs, saving a

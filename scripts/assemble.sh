@@ -19,6 +19,11 @@ cp web/manifest.json "$stage/"
 # pages just written.
 sed '/^\/\/# sourceMappingURL=/d' node_modules/minisearch/dist/es/index.js > "$stage/assets/minisearch.js"
 node scripts/search-index.mjs "$stage" || { rm -rf "$stage"; echo "build failed: site/ is unchanged" >&2; exit 1; }
+# The GIF encoder that web/export.js fetches when a reader saves an animation (gifenc, MIT),
+# without its source-map comment (the map is not shipped), and its licence beside it.
+mkdir -p "$stage/assets/vendor"
+sed '/^\/\/# sourceMappingURL=/d' node_modules/gifenc/dist/gifenc.esm.js > "$stage/assets/vendor/gifenc.js"
+cp node_modules/gifenc/LICENSE.md "$stage/assets/vendor/gifenc-LICENSE.md"
 cp build/wasm/*.mjs build/wasm/*.wasm "$stage/engine/"
 cp node_modules/katex/dist/katex.min.css "$stage/assets/katex/"
 # Browsers that run wasm all read woff2, the first source KaTeX's CSS lists: ship only those.

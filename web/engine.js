@@ -15,12 +15,15 @@ export const STATUS = ['running', 'converged', 'diverged', 'finished'];
 
 const loaded = new Map(); // module name -> Promise of the Emscripten module object
 
-// Load site/engine/<name>.mjs and its .wasm (beside it), once per page.
-export function loadModule(name) {
+// Load site/engine/<name>.mjs and its .wasm (beside it), once per page (or per worker). A worker
+// is handed the wasm's bytes by the page (`wasmBinary`), which downloads them once for all its
+// workers (web/remote.js).
+export function loadModule(name, wasmBinary) {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) return Promise.reject(new Error(`bad module name ${name}`));
   if (!loaded.has(name)) {
     const base = new URL(`../engine/`, import.meta.url);
     loaded.set(name, import(new URL(`${name}.mjs`, base).href).then((mod) => mod.default({
+      ...(wasmBinary ? { wasmBinary } : {}),
       locateFile: (file) => new URL(file, base).href,
       print: () => {},
       printErr: (text) => console.warn(`${name}: ${text}`),

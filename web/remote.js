@@ -28,11 +28,27 @@ export async function openRun(manifest, listener) {
   return new Run(new Instance(M, manifest), listener);
 }
 
+// One download of a module's wasm per page, however many of its widgets run in workers: each
+// worker gets a copy of the bytes to compile (three CNN widgets fetched its 88 KB three times,
+// since a worker's own fetch shares nothing with its siblings').
+const wasmFetched = new Map();
+function wasmBytes(name) {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) return Promise.resolve(null);
+  if (!wasmFetched.has(name)) {
+    const p = fetch(new URL(`../engine/${name}.wasm`, import.meta.url))
+      .then((r) => (r.ok ? r.arrayBuffer() : null))
+      .catch(() => null); // the worker then fetches the file itself
+    wasmFetched.set(name, p);
+  }
+  return wasmFetched.get(name);
+}
+
 const blankView = () => ({ data: null, count: 0, w: 0, h: 0, version: 0, text: '', value: 0, hidden: false,
   x0: 0, x1: 0, y0: 0, y1: 0, lo: 0, hi: 0 });
 
 export class RemoteRun {
-  static open(manifest, listener) {
+  static async open(manifest, listener) {
+    const wasm = await wasmBytes(manifest.module);
     return new Promise((resolve, reject) => {
       const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
       const fail = (msg) => { worker.terminate(); reject(new Error(msg)); };
@@ -41,7 +57,7 @@ export class RemoteRun {
         if (e.data.op === 'opened') resolve(new RemoteRun(worker, manifest, listener));
         else if (e.data.op === 'error') fail(e.data.message);
       };
-      worker.postMessage({ op: 'open', manifest });
+      worker.postMessage({ op: 'open', manifest, wasm });
     });
   }
 

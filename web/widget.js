@@ -7,7 +7,9 @@
 // [data-status = loading | paused | running | converged | diverged | finished]; every parameter control is a
 // labelled form element named after its parameter; the seed control is named "seed"; the step
 // count is in [data-role="step"]; buttons are named Play (or Play again) / Pause, Step, Reset,
-// Defaults, Copy link; a parameter's row is `hidden` while its condition ("when") does not hold.
+// Defaults, Copy link, Save… (opens the export panel of web/export.js: Picture (PNG), Data (JSON),
+// Curves (CSV), Animation (GIF), Cancel), Enlarge (Close while enlarged: the figure then has class
+// widget-enlarged and role dialog); a parameter's row is `hidden` while its condition ("when") does not hold.
 // Live regions: the status text and the notice only (changes of state, never every frame).
 import { openRun } from './remote.js';
 import { linkCap } from './run.js';
@@ -139,7 +141,13 @@ export class Widget {
     this.copyBtn = el('button', { type: 'button', class: 'btn btn-small', text: 'Copy link to this run',
       title: 'Copy a link that reopens this widget with these settings, this seed, this step and your input' });
     this.copyOut = el('span', { class: 'widget-copied', 'aria-live': 'polite' });
-    grid.append(el('div', { class: 'control control-links' }, this.defaultsBtn, this.copyBtn, this.helpBtn, this.copyOut));
+    // Save the run as files (web/export.js, loaded on the first press) and the full-window view.
+    this.saveBtn = el('button', { type: 'button', class: 'btn btn-small', text: 'Save…', 'aria-expanded': 'false',
+      title: 'Save this run: a picture (PNG), its data (JSON, CSV) or an animation (GIF), each with the link to it' });
+    this.enlargeBtn = el('button', { type: 'button', class: 'btn btn-small widget-enlarge-btn', text: 'Enlarge',
+      title: 'Show this widget in the whole window (Escape closes it)' });
+    grid.append(el('div', { class: 'control control-links' }, this.defaultsBtn, this.copyBtn, this.saveBtn, this.enlargeBtn,
+      this.helpBtn, this.copyOut));
     this.refreshApplies();
 
     body.append(...[this.panelsEl, actions, player, status, this.noticeEl, grid, this.helpEl].filter(Boolean));
@@ -161,6 +169,7 @@ export class Widget {
     });
     lines.push(['arrow keys, Home, End', 'on the timeline: go back and forth through the run']);
     lines.push(['Tab', 'move between the controls; arrow keys change a slider']);
+    lines.push(['Escape', 'leave the enlarged view (the Enlarge button opens it)']);
     return lines;
   }
 
@@ -313,6 +322,8 @@ export class Widget {
     this.resetBtn.addEventListener('click', () => this.resetRun());
     this.defaultsBtn.addEventListener('click', () => this.restoreDefaults());
     this.copyBtn.addEventListener('click', () => this.copyLink());
+    this.saveBtn.addEventListener('click', () => this.toggleExport());
+    this.enlargeBtn.addEventListener('click', () => this.toggleEnlarge());
     this.speedSel.addEventListener('change', () => {
       const k = parseInt(this.speedSel.value, 10);
       this.speedIndex = k >= 0 && k < SPEEDS.length ? k : SPEEDS.indexOf(1);
@@ -380,6 +391,103 @@ export class Widget {
     this.copyOut.textContent = ok ? 'Link copied.' : `Your browser refused to copy; the link is ${url}`;
     clearTimeout(this.copyTimer);
     this.copyTimer = setTimeout(() => { this.copyOut.textContent = ''; }, ok ? 4000 : 30000);
+  }
+
+  // The export panel lives in web/export.js, fetched the first time a reader asks for it.
+  async toggleExport() {
+    try {
+      const mod = await import('./export.js');
+      mod.toggleExport(this);
+    } catch (e) {
+      this.copyOut.textContent = `Saving is not available: ${e && e.message ? e.message : e}`;
+    }
+  }
+
+  // ---- the enlarged view: the widget over the whole window ----
+  // The figure itself is laid out full-window (no copy: the run, controls and focus stay), its
+  // panels get the height the window leaves them and are redrawn at that size by the resize
+  // observer (runtime.js), not scaled. Escape, the button (now "Close") or Tab-trapped focus.
+
+  toggleEnlarge() { if (this.enlarged) this.closeEnlarged(true); else this.openEnlarged(); }
+
+  openEnlarged() {
+    if (this.enlarged) return;
+    this.enlarged = true;
+    this.enlargeReturn = document.activeElement;
+    this.panelHeight = this.panelsEl.style.getPropertyValue('--panel-height');
+    // No panel gets smaller than it was on the page.
+    this.pageHeight = Math.max(0, ...this.panelEls.filter((pe) => !pe.cell.hidden).map((pe) => pe.canvas.clientHeight));
+    this.fig.classList.add('widget-enlarged');
+    this.fig.setAttribute('role', 'dialog');
+    this.fig.setAttribute('aria-modal', 'true');
+    this.fig.setAttribute('aria-label', `${this.fig.querySelector(':scope > figcaption')?.textContent.trim() || 'Widget'} (enlarged)`);
+    document.documentElement.classList.add('widget-enlarged-open');
+    this.enlargeBtn.textContent = 'Close';
+    this.enlargeBtn.title = 'Back to the page (Escape)';
+    this.onEnlargedKey = (e) => {
+      if (e.key === 'Escape' && !e.defaultPrevented && !this.helpOpen) { this.closeEnlarged(true); e.preventDefault(); }
+    };
+    this.onEnlargedFocus = (e) => { if (!this.fig.contains(e.target)) this.enlargeBtn.focus(); };
+    this.onEnlargedResize = () => this.fitEnlarged();
+    document.addEventListener('keydown', this.onEnlargedKey);
+    document.addEventListener('focusin', this.onEnlargedFocus);
+    addEventListener('resize', this.onEnlargedResize);
+    this.fitEnlarged();
+    this.fig.scrollTop = 0;
+    this.enlargeBtn.focus();
+    this.visible = true;
+    this.dirty = true;
+    this.rt.wake();
+  }
+
+  closeEnlarged(refocus) {
+    if (!this.enlarged) return;
+    this.enlarged = false;
+    document.removeEventListener('keydown', this.onEnlargedKey);
+    document.removeEventListener('focusin', this.onEnlargedFocus);
+    removeEventListener('resize', this.onEnlargedResize);
+    this.fig.classList.remove('widget-enlarged');
+    this.fig.removeAttribute('role');
+    this.fig.removeAttribute('aria-modal');
+    this.fig.removeAttribute('aria-label');
+    document.documentElement.classList.remove('widget-enlarged-open');
+    if (this.panelHeight) this.panelsEl.style.setProperty('--panel-height', this.panelHeight);
+    else this.panelsEl.style.removeProperty('--panel-height');
+    this.panelsEl.style.gridTemplateColumns = '';
+    for (const pe of this.panelEls) pe.canvas.style.minHeight = '';
+    this.enlargeBtn.textContent = 'Enlarge';
+    this.enlargeBtn.title = 'Show this widget in the whole window (Escape closes it)';
+    if (refocus) {
+      this.fig.scrollIntoView({ block: 'nearest' });
+      this.enlargeBtn.focus();
+    }
+    this.dirty = true;
+    this.rt.wake();
+  }
+
+  // Panels as tall as the window allows once the rest of the widget (player, status, controls)
+  // has its room, at least 240 px and at least their height on the page (on a short window the
+  // controls scroll below); rows counted as laid out now.
+  fitEnlarged() {
+    const cells = this.panelEls.filter((pe) => !pe.cell.hidden);
+    if (!cells.length) return;
+    const probe = 200;
+    // As many columns as there are narrow panels, up to what the width holds (the stylesheet's
+    // auto-fit would leave empty columns beside them when a wide panel spans the row below).
+    const narrow = cells.filter((pe) => !pe.cell.classList.contains('wide')).length;
+    const fits = Math.max(1, Math.floor(this.panelsEl.clientWidth / 224));
+    this.panelsEl.style.gridTemplateColumns = `repeat(${Math.max(1, Math.min(narrow || 1, fits))}, minmax(0, 1fr))`;
+    this.panelsEl.style.setProperty('--panel-height', `${probe}px`);
+    for (const pe of cells) pe.canvas.style.minHeight = '';
+    const rows = new Set(cells.map((pe) => pe.cell.offsetTop)).size;
+    // What the widget's body needs besides the panels (the caption may scroll below).
+    const body = this.panelsEl.parentElement;
+    const cs = getComputedStyle(this.fig);
+    const rest = body.offsetHeight - rows * probe + parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom);
+    const room = Math.floor((window.innerHeight - rest) / rows) - 4;
+    this.panelsEl.style.setProperty('--panel-height', `${Math.max(240, this.pageHeight || 0, Math.min(room, 2000))}px`);
+    this.dirty = true;
+    this.rt.wake();
   }
 
   // Pointer input in data coordinates: a click or drag sets the two parameters the panel names.
@@ -762,13 +870,14 @@ export class Widget {
   }
 
   // Called by the runtime once per animation frame with the time since the last one.
+  // A widget recording an animation (web/export.js) keeps replaying when scrolled out of view.
   tick(dtMs, budgetMs) {
-    if (!this.inst || !this.visible) return;
+    if (!this.inst || !(this.visible || this.recording)) return;
     this.inst.setSpeed(this.manifest.speed * SPEEDS[this.speedIndex]);
     if (this.inst.tick(dtMs, budgetMs)) this.dirty = true;
   }
 
-  get active() { return !!this.inst && this.visible && this.inst.active; }
+  get active() { return !!this.inst && (this.visible || this.recording) && this.inst.active; }
   // A legend too big for its plot, as a list under the canvas (rebuilt only when it changes).
   showLegend(pe, entries) {
     const key = entries ? entries.map((e) => `${e.text}|${e.color}|${e.dashed}|${e.kind}`).join('\n') : '';

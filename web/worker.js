@@ -5,7 +5,7 @@
 // frame: the run's state and a copy of every view's numbers, whose buffers are transferred (not
 // shared, so a static host needs no special headers).
 //
-// Messages in: { op: 'open', manifest } first, then { op, args, seq } for the Run's methods
+// Messages in: { op: 'open', manifest, wasm (the module's bytes, or null) } first, then { op, args, seq } for the Run's methods
 // (set, restart, play, pause, stepOnce, seek, pointer, action, inputSet, setSpeed, tick, draw).
 // Messages out: { op: 'opened' } or { op: 'error', message }, then frames:
 // { op: 'frame', seq (last command handled), tick (answers a tick), state, events, views?, panels? }.
@@ -94,7 +94,7 @@ self.onmessage = async (e) => {
   if (m.op === 'open') {
     try {
       manifest = m.manifest;
-      const M = await loadModule(manifest.module);
+      const M = await loadModule(manifest.module, m.wasm || undefined);
       run = new Run(new Instance(M, manifest), (ev, info) => events.push(info ? [ev, info] : ev));
       run.maxDt = 100; // ticks come one at a time; a late one still owes its steps (up to 0.1 s)
       postMessage({ op: 'opened' });
