@@ -135,14 +135,44 @@ static double tr_mid(double a, double b) {
 }
 
 //> split
-/* The greedy search at one node: for each feature tried, sort the node's samples by it and sweep
-   the threshold from left to right, moving one sample at a time from the right side to the left
-   and updating both sides' class weights, so every threshold costs O(K). Only thresholds between
-   two distinct values count, and only those leaving min_leaf samples on each side. */
+/* The sweep over one feature: sort the node's samples by it and move the threshold from left to
+   right, one sample at a time from the right side to the left, updating both sides' class
+   weights, so each threshold costs O(K). Only thresholds between two distinct values count, and
+   only those leaving min_leaf samples on each side. Writes each threshold and its decrease (when
+   thr is not NULL) and returns how many there were; the largest decrease into *best (the first
+   such threshold into *best_thr). */
+static int tr_sweep(mlm_tree *t, const mlm_tree_node *nd, int f, double *thr, double *gain,
+                    double *best, double *best_thr) {
+    int n = nd->count, D = t->D, K = t->K, ml = t->prm.min_leaf, m = 0;
+    double tot[MLM_TREE_K_MAX] = {0}, left[MLM_TREE_K_MAX] = {0}, right[MLM_TREE_K_MAX], wl = 0;
+    double W = nd->weight, I = nd->impurity;
+    int32_t *a = t->sorted;
+    memcpy(a, t->idx + nd->start, (size_t)n * sizeof *a);
+    for (int j = 0; j < n; j++) tot[t->y[a[j]]] += tr_weight(t, a[j]);
+    tr_sort(t->x, D, f, a, t->tmp, n);
+    for (int j = 0; j < n - 1; j++) {
+        int i = a[j];
+        double wi = tr_weight(t, i);
+        left[t->y[i]] += wi, wl += wi;
+        double u = t->x[(size_t)i * D + f], v = t->x[(size_t)a[j + 1] * D + f];
+        if (!(u < v) || j + 1 < ml || n - (j + 1) < ml) continue;
+        for (int k = 0; k < K; k++) right[k] = tot[k] - left[k] > 0 ? tot[k] - left[k] : 0;
+        double wr = W - wl;
+        double g = I - (wl / W) * mlm_tree_impurity(t->prm.criterion, left, K) -
+                   (wr / W) * mlm_tree_impurity(t->prm.criterion, right, K);
+        if (thr) thr[m] = tr_mid(u, v), gain[m] = g;
+        if (m == 0 || g > *best) *best = g, *best_thr = tr_mid(u, v);
+        m++;
+    }
+    return m;
+}
+
+/* The greedy search at one node: the best threshold of every feature tried (all of them, or
+   max_features drawn at random), and the best of those; ties go to the lower feature. */
 int mlm_tree_best_split(mlm_tree *t, int node, int *feature, double *threshold, double *gain) {
     mlm_tree_node *nd = &t->nodes[node];
-    int n = nd->count, D = t->D, K = t->K, ml = t->prm.min_leaf;
-    if (n < 2 * ml || n < 2) return 0;
+    int n = nd->count, D = t->D;
+    if (n < 2 * t->prm.min_leaf || n < 2) return 0;
     int feats[MLM_TREE_D_MAX], nf = D;
     for (int f = 0; f < D; f++) feats[f] = f;
     if (t->prm.max_features < D) { /* a random subset, drawn without replacement, tried in order */
@@ -158,34 +188,23 @@ int mlm_tree_best_split(mlm_tree *t, int node, int *feature, double *threshold, 
                 feats[i] = feats[i - 1], feats[i - 1] = s;
             }
     }
-    double tot[MLM_TREE_K_MAX] = {0};
-    for (int j = nd->start; j < nd->start + n; j++) tot[t->y[t->idx[j]]] += tr_weight(t, t->idx[j]);
-    double W = nd->weight, I = nd->impurity;
     int found = 0;
     double best = 0;
     for (int fi = 0; fi < nf; fi++) {
-        int f = feats[fi];
-        int32_t *a = t->sorted;
-        memcpy(a, t->idx + nd->start, (size_t)n * sizeof *a);
-        tr_sort(t->x, D, f, a, t->tmp, n);
-        double left[MLM_TREE_K_MAX] = {0}, right[MLM_TREE_K_MAX], wl = 0;
-        for (int j = 0; j < n - 1; j++) {
-            int i = a[j];
-            double wi = tr_weight(t, i);
-            left[t->y[i]] += wi, wl += wi;
-            double u = t->x[(size_t)i * D + f], v = t->x[(size_t)a[j + 1] * D + f];
-            if (!(u < v) || j + 1 < ml || n - (j + 1) < ml) continue;
-            for (int k = 0; k < K; k++) right[k] = tot[k] - left[k] > 0 ? tot[k] - left[k] : 0;
-            double wr = W - wl;
-            double g = I - (wl / W) * mlm_tree_impurity(t->prm.criterion, left, K) -
-                       (wr / W) * mlm_tree_impurity(t->prm.criterion, right, K);
-            if (!found || g > best) found = 1, best = g, *feature = f, *threshold = tr_mid(u, v);
-        }
+        double g = 0, th = 0;
+        if (tr_sweep(t, nd, feats[fi], NULL, NULL, &g, &th) > 0 && (!found || g > best))
+            found = 1, best = g, *feature = feats[fi], *threshold = th;
     }
     if (found) *gain = best;
     return found;
 }
 //< split
+
+int mlm_tree_split_curve(mlm_tree *t, int node, int feature, double *thr, double *gain) {
+    if (node < 0 || node >= t->n_nodes || feature < 0 || feature >= t->D) return 0;
+    double b = 0, bt = 0;
+    return tr_sweep(t, &t->nodes[node], feature, thr, gain, &b, &bt);
+}
 
 static int tr_pure(const mlm_tree *t, const mlm_tree_node *nd) {
     int classes = 0;

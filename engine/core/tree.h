@@ -96,6 +96,10 @@ int mlm_tree_start(mlm_tree *t, const double *x, int D, const int32_t *y, const 
    threshold and impurity decrease, or 0 when it has no valid split (fewer than 2 min_leaf
    samples, or one value on every feature tried). Ignores the purity and depth rules. */
 int mlm_tree_best_split(mlm_tree *t, int node, int *feature, double *threshold, double *gain);
+/* The impurity decrease of every valid threshold of `feature` at node `node` (the curve the
+   search maximises): thresholds into thr, decreases into gain (each room for the node's count - 1),
+   in increasing order of threshold; returns how many (0 for a node or feature out of range). */
+int mlm_tree_split_curve(mlm_tree *t, int node, int feature, double *thr, double *gain);
 /* One step of growth: consider the next node in breadth-first order, skipping those that stay
    leaves, and split the first that should be split. Returns that node's index, or -1 when the
    tree is complete (or out of nodes: never with cap >= mlm_tree_max_nodes). */

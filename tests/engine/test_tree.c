@@ -4,7 +4,8 @@
  *   - The chosen split maximises the impurity decrease: at every node of grown trees (both
  *     criteria, with and without sample weights, min leaf sizes 1..5, duplicated values), every
  *     feature and every threshold between distinct values is scored from scratch, and none beats
- *     the one chosen; the decrease reported is the one recomputed for it.
+ *     the one chosen; the decrease reported is the one recomputed for it, and so is every point
+ *     of the decrease-against-threshold curve (whose largest value is the node's).
  *   - An unlimited tree has zero training error on distinct points (every 2-D dataset, many
  *     seeds, both criteria); the leaves partition the samples, respect min_leaf and max_depth,
  *     children's weights add up to their parent's, each leaf's box holds its points.
@@ -98,6 +99,19 @@ static void check_splits(mlm_tree *t, int *checked) {
         }
         CHECK(chosen >= best - 1e-12, "node %d: chosen %.17g, brute force %.17g", j, chosen, best);
         (*checked)++;
+        /* the curve the search maximises: each point is the decrease at its threshold */
+        double cmax = -1;
+        for (int f = 0; f < t->D; f++) {
+            double thr[NMAX], g[NMAX];
+            int m = mlm_tree_split_curve(t, j, f, thr, g);
+            CHECK(m < nd->count, "curve length");
+            for (int q = 0; q < m; q++) {
+                CHECK(q == 0 || thr[q] > thr[q - 1], "thresholds increase");
+                CHECK_NEAR(g[q], bf_gain(t, s, nd->count, f, thr[q], t->prm.min_leaf), 1e-12);
+                cmax = fmax(cmax, g[q]);
+            }
+        }
+        CHECK_NEAR(cmax, nd->gain, 1e-15);
     }
 }
 
