@@ -493,7 +493,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   }
 
   // Lines and marks, in the order that keeps the subject on top.
-  const order = ['segments', 'edges', 'bars', 'curve', 'trail', 'arrows', 'nodes', 'points', 'markers'];
+  const order = ['segments', 'edges', 'bars', 'curve', 'trail', 'arrows', 'nodes', 'bubbles', 'points', 'markers'];
   const drawable = views.filter(({ decl: v, st }) => order.includes(v.kind) && !st.hidden && st.data && st.count > 0)
     .sort((a, b) => order.indexOf(a.decl.kind) - order.indexOf(b.decl.kind));
   for (const { decl: v, st } of drawable) {
@@ -609,13 +609,16 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
         if (!(hi >= lo)) { lo = -1; hi = 1; }
       }
       const paint = painter(FLAG(v, 'gray') ? ['gray'] : ['diverging'], lo, hi, theme.dark);
-      const rgb = [0, 0, 0];
+      const rgb = [0, 0, 0], classes = FLAG(v, 'classes'), px1 = new Uint8Array(4);
       const r = Math.max(5, Math.min(13, Math.min(pw, ph) / 22));
       ctx.lineWidth = 1.2;
       for (let i = 0; i < n; i++) {
         const x = d[3 * i], y = d[3 * i + 1], z = d[3 * i + 2];
         if (!ok(x, y)) continue;
-        paint(Number.isFinite(z) ? z : 0, rgb, 0);
+        if (classes) { // class k + strength q, as in a class field (MLM_COLOR_CLASSES)
+          new Uint32Array(px1.buffer)[0] = classPixel(Number.isFinite(z) ? z : 0, v.color, theme.dark);
+          rgb[0] = px1[0]; rgb[1] = px1[1]; rgb[2] = px1[2];
+        } else paint(Number.isFinite(z) ? z : 0, rgb, 0);
         ctx.fillStyle = css(rgb);
         ctx.beginPath();
         ctx.arc(sx(x), sy(y), r, 0, 2 * Math.PI);
@@ -643,6 +646,27 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
         ctx.fillStyle = theme.palette[cls];
         ctx.fill(p);
         ctx.stroke(p);
+      }
+    } else if (v.kind === 'bubbles') {
+      // Points whose areas follow their sizes (sample weights): size 1 is an ordinary point; the
+      // radius is kept between 0.3 times a point's (at least 1.2 px, so the lightest stay
+      // visible) and 5 times (so the heaviest do not cover the panel). Heavier points are drawn
+      // last, on top.
+      const r0 = n > 400 ? 2.2 : n > 120 ? 3 : 4, items = [];
+      for (let i = 0; i < n; i++) {
+        const x = d[4 * i], y = d[4 * i + 1], s = d[4 * i + 3];
+        if (!ok(x, y) || !Number.isFinite(s)) continue;
+        items.push([sx(x), sy(y), r0 * Math.min(5, Math.max(0.3, Math.sqrt(Math.max(0, s)))), (((v.color + (Math.round(d[4 * i + 2]) || 0)) % 8) + 8) % 8]);
+      }
+      items.sort((a, b) => a[2] - b[2]);
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = theme.bg;
+      for (const [X, Y, r, cls] of items) {
+        ctx.fillStyle = theme.palette[cls];
+        ctx.beginPath();
+        ctx.arc(X, Y, Math.max(1.2, r), 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.stroke();
       }
     } else if (v.kind === 'markers') {
       for (let i = 0; i < n; i++) {
@@ -902,7 +926,7 @@ function box(ctx, theme, x, y, entries, maxW) {
       ctx.fillStyle = e.color;
       ctx.lineWidth = 2.5;
       ctx.setLineDash(e.dashed ? [4, 3] : []);
-      if (e.kind === 'points' || e.kind === 'nodes') {
+      if (e.kind === 'points' || e.kind === 'nodes' || e.kind === 'bubbles') {
         ctx.beginPath(); ctx.arc(x + pad + 8, cy, 3.5, 0, 2 * Math.PI); ctx.fill();
       } else if (e.kind === 'markers') {
         ctx.lineWidth = 2;
