@@ -155,13 +155,12 @@ static const mlm_when tr_when[] = {
     {"rounds", "scene=boost"},
 };
 
-enum { P_REGIONS, P_DIAGRAM, P_SEARCH, P_ONE, P_ERR_TREE, P_ERR_FOREST, P_ERR_BOOST, TR_N_PANELS };
+enum { P_REGIONS, P_SEARCH, P_ONE, P_ERR_TREE, P_ERR_FOREST, P_ERR_BOOST, P_DIAGRAM, TR_N_PANELS };
 static const mlm_panel tr_panels[] = {
     [P_REGIONS] = {"regions", "Predicted class (press: add or remove a point)", "x₁", "x₂",
                    MLM_PANEL_EQUAL | MLM_PANEL_POINTER, NULL},
-    [P_DIAGRAM] = {"diagram", "The tree (left: x ≤ threshold)", "", "", MLM_PANEL_NOAXES, NULL},
-    [P_SEARCH] = {"search", "The split just made: impurity decrease against threshold", "threshold",
-                  "decrease", MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
+    [P_SEARCH] = {"search", "Search at the newest split", "threshold", "impurity decrease",
+                  MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
     [P_ONE] = {"one", "The newest tree alone (faint: points it never drew)", "x₁", "x₂",
                MLM_PANEL_EQUAL, NULL},
     [P_ERR_TREE] = {"errors", "Error against the number of leaves", "leaves", "error %",
@@ -170,10 +169,12 @@ static const mlm_panel tr_panels[] = {
                       MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
     [P_ERR_BOOST] = {"boost_errors", "Error and its bound against the number of stumps", "stumps",
                      "%", MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
+    [P_DIAGRAM] = {"diagram", "The tree (left branch: x ≤ threshold)", "", "",
+                   MLM_PANEL_NOAXES | MLM_PANEL_WIDE, NULL},
 };
 
 enum {
-    V_FIELD, V_SPLITS, V_HL, V_PTS, V_BUB, V_NOTE,
+    V_FIELD, V_SPLITS, V_HL, V_STUMP, V_PTS, V_BUB, V_NOTE,
     V_D_EDGES, V_D_PATH, V_D_NODES, V_D_LABELS,
     V_C1, V_C2, V_CHOSEN,
     V_ONE, V_ONE_IN, V_ONE_OUT,
@@ -187,6 +188,7 @@ static const mlm_view tr_views[] = {
                  MLM_FIELD_HEATMAP | MLM_FIELD_CONTOUR | MLM_COLOR_CLASSES},
     [V_SPLITS] = {"splits", "regions", MLM_VIEW_SEGMENTS, "splits", MLM_INK, MLM_VIEW_FAINT},
     [V_HL] = {"latest", "regions", MLM_VIEW_SEGMENTS, "latest split", MLM_GREEN, MLM_VIEW_LEGEND},
+    [V_STUMP] = {"stump", "regions", MLM_VIEW_SEGMENTS, "newest stump", MLM_GREEN, MLM_VIEW_LEGEND},
     [V_PTS] = {"points", "regions", MLM_VIEW_POINTS, "points", MLM_VERMILION, 0},
     [V_BUB] = {"weights", "regions", MLM_VIEW_BUBBLES, "points (area: weight)", MLM_VERMILION, 0},
     [V_NOTE] = {"note", "regions", MLM_VIEW_TEXT, "", 0, 0},
@@ -210,7 +212,7 @@ static const mlm_view tr_views[] = {
                  MLM_VIEW_LEGEND | MLM_VIEW_DASHED | MLM_VIEW_FAINT},
     [V_B_TRAIN] = {"boost_train", "boost_errors", MLM_VIEW_CURVE, "training error", MLM_BLUE, MLM_VIEW_LEGEND},
     [V_B_TEST] = {"boost_test", "boost_errors", MLM_VIEW_CURVE, "test error", MLM_ORANGE, MLM_VIEW_LEGEND},
-    [V_B_BOUND] = {"boost_bound", "boost_errors", MLM_VIEW_CURVE, "bound ∏ Z_t", MLM_GREEN,
+    [V_B_BOUND] = {"boost_bound", "boost_errors", MLM_VIEW_CURVE, "bound ∏ Zₜ", MLM_GREEN,
                    MLM_VIEW_LEGEND | MLM_VIEW_DASHED},
     [V_S_LEAVES] = {"leaves", NULL, MLM_VIEW_SCALAR, "leaves", 0, MLM_SCALAR_INT},
     [V_S_DEPTH] = {"depth", NULL, MLM_VIEW_SCALAR, "depth", 0, MLM_SCALAR_INT},
@@ -243,12 +245,14 @@ static int tr_classes(int data) { return data == D_BLOBS || data == D_IRIS || da
 /* Class c as a colour offset from vermilion (6): 0 vermilion, 1 blue (5), 2 purple (7). */
 static float tr_colour(int c) { return c == 0 ? 0.0f : c == 1 ? -1.0f : 1.0f; }
 
-/* A class-field value: class c's colour offset plus a strength q in [0, 1) that grows from 0
-   when the winning probability p is 1/K (a toss-up) to nearly 1 when it is 1 (certain). */
+/* A class-field value: class c's colour offset plus a strength that grows from 0 when the
+   winning probability p is 1/K (a toss-up) to TR_Q_MAX when it is 1 (certain): never the full
+   colour, so that points of the same class stay visible on their region. */
+#define TR_Q_MAX 0.6
 static float tr_class_value(int c, double p, int K) {
     double q = (p - 1.0 / K) / (1 - 1.0 / K);
-    q = q < 0 ? 0 : q > 0.999 ? 0.999 : q;
-    return tr_colour(c) + (float)q;
+    q = q < 0 ? 0 : q > 1 ? 1 : q;
+    return tr_colour(c) + (float)(TR_Q_MAX * q);
 }
 
 static void tr_build(mlm_instance *in, tr_state *s) {
@@ -514,7 +518,7 @@ static void tr_regions(mlm_instance *in, tr_state *s, uint32_t key) {
             s->grid[c] = n ? tr_class_value(k, s->fsum[c * TR_K + k] / n, s->K) : tr_colour(0);
         } else { /* boosting: sign of F, strength |tanh F| = |2 sigma(2F) - 1| */
             double F = s->bgrid[c];
-            s->grid[c] = tr_colour(F > 0) + (float)fmin(0.999, fabs(mlm_tanh(F)));
+            s->grid[c] = tr_colour(F > 0) + (float)(TR_Q_MAX * fabs(mlm_tanh(F)));
         }
     }
     s->grid_key = key;
@@ -601,7 +605,7 @@ static void tr_draw_tree(mlm_instance *in, tr_state *s) {
     v[V_D_PATH].data = &s->dpath[0][0], v[V_D_PATH].count = np;
     v[V_D_LABELS].data = &s->dlab[0][0], v[V_D_LABELS].count = nl, v[V_D_LABELS].text = s->labels;
     mlm_panel_state *pd = &in->panels[P_DIAGRAM];
-    pd->x0 = -0.7f, pd->x1 = (float)leaves - 0.3f, pd->y0 = (float)-t->depth - 0.7f, pd->y1 = 0.5f;
+    pd->x0 = -1.2f, pd->x1 = (float)leaves + 0.2f, pd->y0 = (float)-t->depth - 0.7f, pd->y1 = 0.5f;
     /* the search */
     v[V_C1].data = &s->curve[0][0][0], v[V_C1].count = s->last >= 0 ? s->nc[0] : 0;
     v[V_C2].data = &s->curve[1][0][0], v[V_C2].count = s->last >= 0 ? s->nc[1] : 0;
@@ -665,7 +669,7 @@ static void tr_draw(mlm_instance *in, void *self) {
     if (sc == S_TREE) {
         if (has) tr_draw_tree(in, s);
         for (int k = V_SPLITS; k <= V_CHOSEN; k++)
-            if (k != V_PTS && k != V_BUB && k != V_NOTE) v[k].hidden = !has;
+            if (k != V_STUMP && k != V_PTS && k != V_BUB && k != V_NOTE) v[k].hidden = !has;
         v[V_S_LEAVES].hidden = v[V_S_DEPTH].hidden = 0;
         snprintf(s->note, sizeof s->note, "%d leaves, depth %d", has ? s->tree.n_leaves : 0, has ? s->tree.depth : 0);
     } else if (sc == S_FOREST) {
@@ -701,7 +705,7 @@ static void tr_draw(mlm_instance *in, void *self) {
             float th = (float)b->threshold[T - 1];
             if (b->feature[T - 1] == 0) s->hl[0][0] = s->hl[0][2] = th, s->hl[0][1] = (float)s->box[2], s->hl[0][3] = (float)s->box[3];
             else s->hl[0][1] = s->hl[0][3] = th, s->hl[0][0] = (float)s->box[0], s->hl[0][2] = (float)s->box[1];
-            v[V_HL].data = &s->hl[0][0], v[V_HL].count = 1, v[V_HL].hidden = 0;
+            v[V_STUMP].data = &s->hl[0][0], v[V_STUMP].count = 1, v[V_STUMP].hidden = 0;
         }
         if (s->K > 2) snprintf(s->note, sizeof s->note, "%d stumps; class 1 (blue) against the rest (vermilion)", T);
         else snprintf(s->note, sizeof s->note, "%d stumps", T);

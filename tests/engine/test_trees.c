@@ -75,7 +75,7 @@ static float cls_value(const double *p, int K) {
     for (int q = 1; q < K; q++)
         if (p[q] > p[k]) k = q;
     double st = (p[k] - 1.0 / K) / (1 - 1.0 / K);
-    st = fmin(0.999, fmax(0, st));
+    st = 0.6 * fmin(1, fmax(0, st));
     return (k == 0 ? 0.0f : k == 1 ? -1.0f : 1.0f) + (float)st;
 }
 
