@@ -239,6 +239,13 @@ function painter(flags, lo, hi, dark) {
   return (v, out, k) => { const i = 4 * index(v); out[k] = bytes[i]; out[k + 1] = bytes[i + 1]; out[k + 2] = bytes[i + 2]; };
 }
 
+// The radius of a bubble (MLM_VIEW_BUBBLES) of size s, for points of radius r0: the area grows
+// in proportion to s (size 1: an ordinary point) between 0.3 and 5 times a point's radius, never
+// under 1.2 px; a negative size counts as 0.
+export function bubbleRadius(s, r0) {
+  return Math.max(1.2, r0 * Math.min(5, Math.max(0.3, Math.sqrt(Math.max(0, s)))));
+}
+
 // ---- class fields (MLM_COLOR_CLASSES): decision regions, the winning probability as lightness ----
 
 // A cell's value v = k + q: class k (its whole part) in palette colour (color + k) mod 8, mixed
@@ -648,15 +655,13 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
         ctx.stroke(p);
       }
     } else if (v.kind === 'bubbles') {
-      // Points whose areas follow their sizes (sample weights): size 1 is an ordinary point; the
-      // radius is kept between 0.3 times a point's (at least 1.2 px, so the lightest stay
-      // visible) and 5 times (so the heaviest do not cover the panel). Heavier points are drawn
-      // last, on top.
+      // Points whose areas follow their sizes (sample weights; bubbleRadius). Heavier points are
+      // drawn last, on top.
       const r0 = n > 400 ? 2.2 : n > 120 ? 3 : 4, items = [];
       for (let i = 0; i < n; i++) {
         const x = d[4 * i], y = d[4 * i + 1], s = d[4 * i + 3];
         if (!ok(x, y) || !Number.isFinite(s)) continue;
-        items.push([sx(x), sy(y), r0 * Math.min(5, Math.max(0.3, Math.sqrt(Math.max(0, s)))), (((v.color + (Math.round(d[4 * i + 2]) || 0)) % 8) + 8) % 8]);
+        items.push([sx(x), sy(y), bubbleRadius(s, r0), (((v.color + (Math.round(d[4 * i + 2]) || 0)) % 8) + 8) % 8]);
       }
       items.sort((a, b) => a[2] - b[2]);
       ctx.lineWidth = 1;
@@ -664,7 +669,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
       for (const [X, Y, r, cls] of items) {
         ctx.fillStyle = theme.palette[cls];
         ctx.beginPath();
-        ctx.arc(X, Y, Math.max(1.2, r), 0, 2 * Math.PI);
+        ctx.arc(X, Y, r, 0, 2 * Math.PI);
         ctx.fill();
         ctx.stroke();
       }

@@ -3,7 +3,7 @@
 // legend may go without hiding data, and how far labels must shrink so that neighbours stay apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autoRange, linearTicks, isIntegerAxis, yAxisLayout, placeBox, labelScale, classPixel, PALETTE_LIGHT, PALETTE_DARK } from '../../web/render.js';
+import { autoRange, linearTicks, isIntegerAxis, yAxisLayout, placeBox, labelScale, classPixel, bubbleRadius, PALETTE_LIGHT, PALETTE_DARK } from '../../web/render.js';
 
 const whole = (v) => Math.abs(v - Math.round(v)) < 1e-9;
 
@@ -142,4 +142,18 @@ test('a class field colours each cell by its class, pale where unsure and full w
   }
   // Classes wrap around the eight colours.
   assert.equal(classPixel(9.999, 0, false), classPixel(1.999, 0, false));
+});
+
+test('a bubble\'s area follows its size, within bounds that keep it visible and the panel clear', () => {
+  const r0 = 4;
+  assert.equal(bubbleRadius(1, r0), r0);
+  for (const s of [0.25, 0.5, 2, 4, 9, 16]) {
+    const r = bubbleRadius(s, r0);
+    assert.ok(Math.abs((r * r) / (r0 * r0) - s) < 1e-12, `size ${s}: area ratio ${(r * r) / (r0 * r0)}`);
+  }
+  assert.equal(bubbleRadius(100, r0), 5 * r0);
+  assert.equal(bubbleRadius(0, r0), 0.3 * r0);
+  assert.equal(bubbleRadius(-3, r0), 0.3 * r0);
+  assert.equal(bubbleRadius(0, 2), 1.2);
+  for (let s = 0; s < 30; s += 0.5) assert.ok(bubbleRadius(s + 0.5, r0) >= bubbleRadius(s, r0), 'grows with size');
 });
