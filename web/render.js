@@ -239,6 +239,23 @@ function painter(flags, lo, hi, dark) {
   return (v, out, k) => { const i = 4 * index(v); out[k] = bytes[i]; out[k + 1] = bytes[i + 1]; out[k + 2] = bytes[i + 2]; };
 }
 
+// The radius of NODES discs: `r` unless two nodes are closer than 2.4 r on screen (a deep tree
+// in a short panel), then 0.42 of the closest distance, so neighbours never overlap (at least
+// 3 px). n (x, y, value) triples in d, placed by sx, sy; beyond 300 nodes, r as given.
+export function nodeRadius(d, n, sx, sy, r) {
+  if (n > 300) return r;
+  let m = Infinity;
+  for (let i = 0; i < n; i++) {
+    const X = sx(d[3 * i]), Y = sy(d[3 * i + 1]);
+    if (!Number.isFinite(X) || !Number.isFinite(Y)) continue;
+    for (let j = i + 1; j < n; j++) {
+      const dx = sx(d[3 * j]) - X, dy = sy(d[3 * j + 1]) - Y, q = dx * dx + dy * dy;
+      if (q < m) m = q;
+    }
+  }
+  return Number.isFinite(m) ? Math.max(3, Math.min(r, 0.42 * Math.sqrt(m))) : r;
+}
+
 // The radius of a bubble (MLM_VIEW_BUBBLES) of size s, for points of radius r0: the area grows
 // in proportion to s (size 1: an ordinary point) between 0.3 and 5 times a point's radius, never
 // under 1.2 px; a negative size counts as 0.
@@ -617,7 +634,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
       }
       const paint = painter(FLAG(v, 'gray') ? ['gray'] : ['diverging'], lo, hi, theme.dark);
       const rgb = [0, 0, 0], classes = FLAG(v, 'classes'), px1 = new Uint8Array(4);
-      const r = Math.max(5, Math.min(13, Math.min(pw, ph) / 22));
+      const r = nodeRadius(d, n, sx, sy, Math.max(5, Math.min(13, Math.min(pw, ph) / 22)));
       ctx.lineWidth = 1.2;
       for (let i = 0; i < n; i++) {
         const x = d[3 * i], y = d[3 * i + 1], z = d[3 * i + 2];
