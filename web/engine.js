@@ -8,7 +8,7 @@ const VIEW_BYTES = 56;
 const PANEL_BYTES = 20;
 // Floats per item by view kind (TILES add w*h per item); mlm_view_stride() in mlm.c says the same.
 export const STRIDE = { points: 3, curve: 2, trail: 2, segments: 4, arrows: 4, markers: 2, field: 1,
-  bars: 2, tiles: 3, edges: 5, nodes: 3, labels: 2 };
+  bars: 2, tiles: 3, edges: 5, nodes: 3, labels: 2, bubbles: 4 };
 export const stride = (kind, w, h) => (kind === 'tiles' ? 3 + w * h : STRIDE[kind] || 0);
 export const INPUT_MAX = 1024; // MLM_INPUT_MAX in mlm.h
 export const STATUS = ['running', 'converged', 'diverged', 'finished'];

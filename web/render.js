@@ -239,6 +239,30 @@ function painter(flags, lo, hi, dark) {
   return (v, out, k) => { const i = 4 * index(v); out[k] = bytes[i]; out[k + 1] = bytes[i + 1]; out[k + 2] = bytes[i + 2]; };
 }
 
+// The radius of NODES discs: `r` unless two nodes are closer than 2.4 r on screen (a deep tree
+// in a short panel), then 0.42 of the closest distance, so neighbours never overlap (at least
+// 3 px). n (x, y, value) triples in d, placed by sx, sy; beyond 300 nodes, r as given.
+export function nodeRadius(d, n, sx, sy, r) {
+  if (n > 300) return r;
+  let m = Infinity;
+  for (let i = 0; i < n; i++) {
+    const X = sx(d[3 * i]), Y = sy(d[3 * i + 1]);
+    if (!Number.isFinite(X) || !Number.isFinite(Y)) continue;
+    for (let j = i + 1; j < n; j++) {
+      const dx = sx(d[3 * j]) - X, dy = sy(d[3 * j + 1]) - Y, q = dx * dx + dy * dy;
+      if (q < m) m = q;
+    }
+  }
+  return Number.isFinite(m) ? Math.max(3, Math.min(r, 0.42 * Math.sqrt(m))) : r;
+}
+
+// The radius of a bubble (MLM_VIEW_BUBBLES) of size s, for points of radius r0: the area grows
+// in proportion to s (size 1: an ordinary point) between 0.3 and 5 times a point's radius, never
+// under 1.2 px; a negative size counts as 0.
+export function bubbleRadius(s, r0) {
+  return Math.max(1.2, r0 * Math.min(5, Math.max(0.3, Math.sqrt(Math.max(0, s)))));
+}
+
 // ---- class fields (MLM_COLOR_CLASSES): decision regions, the winning probability as lightness ----
 
 // A cell's value v = k + q: class k (its whole part) in palette colour (color + k) mod 8, mixed
@@ -493,7 +517,7 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
   }
 
   // Lines and marks, in the order that keeps the subject on top.
-  const order = ['segments', 'edges', 'bars', 'curve', 'trail', 'arrows', 'nodes', 'points', 'markers'];
+  const order = ['segments', 'edges', 'bars', 'curve', 'trail', 'arrows', 'nodes', 'bubbles', 'points', 'markers'];
   const drawable = views.filter(({ decl: v, st }) => order.includes(v.kind) && !st.hidden && st.data && st.count > 0)
     .sort((a, b) => order.indexOf(a.decl.kind) - order.indexOf(b.decl.kind));
   for (const { decl: v, st } of drawable) {
@@ -609,13 +633,16 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
         if (!(hi >= lo)) { lo = -1; hi = 1; }
       }
       const paint = painter(FLAG(v, 'gray') ? ['gray'] : ['diverging'], lo, hi, theme.dark);
-      const rgb = [0, 0, 0];
-      const r = Math.max(5, Math.min(13, Math.min(pw, ph) / 22));
+      const rgb = [0, 0, 0], classes = FLAG(v, 'classes'), px1 = new Uint8Array(4);
+      const r = nodeRadius(d, n, sx, sy, Math.max(5, Math.min(13, Math.min(pw, ph) / 22)));
       ctx.lineWidth = 1.2;
       for (let i = 0; i < n; i++) {
         const x = d[3 * i], y = d[3 * i + 1], z = d[3 * i + 2];
         if (!ok(x, y)) continue;
-        paint(Number.isFinite(z) ? z : 0, rgb, 0);
+        if (classes) { // class k + strength q, as in a class field (MLM_COLOR_CLASSES)
+          new Uint32Array(px1.buffer)[0] = classPixel(Number.isFinite(z) ? z : 0, v.color, theme.dark);
+          rgb[0] = px1[0]; rgb[1] = px1[1]; rgb[2] = px1[2];
+        } else paint(Number.isFinite(z) ? z : 0, rgb, 0);
         ctx.fillStyle = css(rgb);
         ctx.beginPath();
         ctx.arc(sx(x), sy(y), r, 0, 2 * Math.PI);
@@ -643,6 +670,25 @@ export function drawPanel(ctx, W, H, decl, pst, views, theme, cache) {
         ctx.fillStyle = theme.palette[cls];
         ctx.fill(p);
         ctx.stroke(p);
+      }
+    } else if (v.kind === 'bubbles') {
+      // Points whose areas follow their sizes (sample weights; bubbleRadius). Heavier points are
+      // drawn last, on top.
+      const r0 = n > 400 ? 2.2 : n > 120 ? 3 : 4, items = [];
+      for (let i = 0; i < n; i++) {
+        const x = d[4 * i], y = d[4 * i + 1], s = d[4 * i + 3];
+        if (!ok(x, y) || !Number.isFinite(s)) continue;
+        items.push([sx(x), sy(y), bubbleRadius(s, r0), (((v.color + (Math.round(d[4 * i + 2]) || 0)) % 8) + 8) % 8]);
+      }
+      items.sort((a, b) => a[2] - b[2]);
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = theme.bg;
+      for (const [X, Y, r, cls] of items) {
+        ctx.fillStyle = theme.palette[cls];
+        ctx.beginPath();
+        ctx.arc(X, Y, r, 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.stroke();
       }
     } else if (v.kind === 'markers') {
       for (let i = 0; i < n; i++) {
@@ -902,7 +948,7 @@ function box(ctx, theme, x, y, entries, maxW) {
       ctx.fillStyle = e.color;
       ctx.lineWidth = 2.5;
       ctx.setLineDash(e.dashed ? [4, 3] : []);
-      if (e.kind === 'points' || e.kind === 'nodes') {
+      if (e.kind === 'points' || e.kind === 'nodes' || e.kind === 'bubbles') {
         ctx.beginPath(); ctx.arc(x + pad + 8, cy, 3.5, 0, 2 * Math.PI); ctx.fill();
       } else if (e.kind === 'markers') {
         ctx.lineWidth = 2;

@@ -50,7 +50,8 @@ static const char *const panel_flags[] = {"equal", "auto_x", "auto_y", "log_y",
                                           "wide",  "log_x",  "noaxes", "pointer"};
 static const char *const view_kinds[] = {"points", "curve", "trail", "segments", "arrows",
                                          "markers", "field", "scalar", "text",    "bars",
-                                         "tiles",  "edges", "nodes", "labels"};
+                                         "tiles",  "edges", "nodes", "labels",
+                                         "bubbles"};
 static const char *const view_flags[] = {"legend",     "dashed", "faint",     "heatmap", "contour",
                                          "log_levels", "int",    "diverging", "gray",    "percent",
                                          "classes"};

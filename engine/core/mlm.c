@@ -706,7 +706,7 @@ int mlm_view_stride(mlm_view_kind kind, const mlm_view_state *s) {
     case MLM_VIEW_POINTS: case MLM_VIEW_NODES: return 3;
     case MLM_VIEW_CURVE: case MLM_VIEW_TRAIL: case MLM_VIEW_MARKERS: case MLM_VIEW_BARS:
     case MLM_VIEW_LABELS: return 2;
-    case MLM_VIEW_SEGMENTS: case MLM_VIEW_ARROWS: return 4;
+    case MLM_VIEW_SEGMENTS: case MLM_VIEW_ARROWS: case MLM_VIEW_BUBBLES: return 4;
     case MLM_VIEW_EDGES: return 5;
     case MLM_VIEW_TILES: return 3 + (s ? s->w * s->h : 0);
     case MLM_VIEW_FIELD: return 1;

@@ -142,8 +142,11 @@ typedef enum {
     MLM_VIEW_EDGES,    /* (x0, y0, x1, y1, weight) stride 5: lines whose width grows with |weight|
                           and whose colour shows its sign (a network's connections) */
     MLM_VIEW_NODES,    /* (x, y, value) stride 3: discs coloured by value (a network's units) */
-    MLM_VIEW_LABELS    /* (x, y) stride 2, and `text`: one line of text per item, separated by
+    MLM_VIEW_LABELS,   /* (x, y) stride 2, and `text`: one line of text per item, separated by
                           '\n', drawn centred at its point */
+    MLM_VIEW_BUBBLES   /* (x, y, class, size) stride 4: a scatter coloured like POINTS whose
+                          discs have area proportional to size (1: an ordinary point; drawn
+                          between a dot and a few times a point's radius): sample weights */
 } mlm_view_kind;
 
 enum {
@@ -163,7 +166,8 @@ enum {
                                        the cell takes palette colour (color + k) mod 8, pale at
                                        q = 0 and full at q near 1 (decision regions, with the
                                        winning probability as lightness); CONTOUR draws the
-                                       borders between classes */
+                                       borders between classes. NODES: each node's value, read
+                                       the same way (a tree's nodes by their class) */
 };
 
 /* The palette: the eight colours of Okabe and Ito (2008), distinguishable with any common

@@ -52,7 +52,8 @@ static int quantity_integer(const mlm_module *m, int q) {
 
 static const char *const kind_names[] = {"points", "curve", "trail", "segments", "arrows",
                                          "markers", "field", "scalar", "text", "bars",
-                                         "tiles", "edges", "nodes", "labels"};
+                                         "tiles", "edges", "nodes", "labels",
+                                         "bubbles"};
 
 static void scalar_names(mlmbook_buf *b, const mlm_module *m) {
     mlmbook_buf_puts(b, "step, status_step");

@@ -3,7 +3,7 @@
 // legend may go without hiding data, and how far labels must shrink so that neighbours stay apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autoRange, linearTicks, isIntegerAxis, yAxisLayout, placeBox, labelScale, classPixel, PALETTE_LIGHT, PALETTE_DARK } from '../../web/render.js';
+import { autoRange, linearTicks, isIntegerAxis, yAxisLayout, placeBox, labelScale, classPixel, bubbleRadius, nodeRadius, PALETTE_LIGHT, PALETTE_DARK } from '../../web/render.js';
 
 const whole = (v) => Math.abs(v - Math.round(v)) < 1e-9;
 
@@ -142,4 +142,29 @@ test('a class field colours each cell by its class, pale where unsure and full w
   }
   // Classes wrap around the eight colours.
   assert.equal(classPixel(9.999, 0, false), classPixel(1.999, 0, false));
+});
+
+test('a bubble\'s area follows its size, within bounds that keep it visible and the panel clear', () => {
+  const r0 = 4;
+  assert.equal(bubbleRadius(1, r0), r0);
+  for (const s of [0.25, 0.5, 2, 4, 9, 16]) {
+    const r = bubbleRadius(s, r0);
+    assert.ok(Math.abs((r * r) / (r0 * r0) - s) < 1e-12, `size ${s}: area ratio ${(r * r) / (r0 * r0)}`);
+  }
+  assert.equal(bubbleRadius(100, r0), 5 * r0);
+  assert.equal(bubbleRadius(0, r0), 0.3 * r0);
+  assert.equal(bubbleRadius(-3, r0), 0.3 * r0);
+  assert.equal(bubbleRadius(0, 2), 1.2);
+  for (let s = 0; s < 30; s += 0.5) assert.ok(bubbleRadius(s + 0.5, r0) >= bubbleRadius(s, r0), 'grows with size');
+});
+
+test('node discs shrink so that neighbours never overlap, and keep their size when there is room', () => {
+  const id = (v) => v;
+  const far = new Float32Array([0, 0, 0, 100, 0, 0, 0, 100, 0]);
+  assert.equal(nodeRadius(far, 3, id, id, 12), 12);
+  const near = new Float32Array([0, 0, 0, 20, 0, 0, 40, 0, 0]);
+  const r = nodeRadius(near, 3, id, id, 12);
+  assert.ok(2 * r < 20 && Math.abs(r - 8.4) < 1e-9, `radius ${r} for neighbours 20 px apart`);
+  assert.equal(nodeRadius(new Float32Array([0, 0, 0, 1, 0, 0]), 2, id, id, 12), 3);
+  assert.equal(nodeRadius(new Float32Array([0, 0, 0]), 1, id, id, 12), 12);
 });
