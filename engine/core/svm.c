@@ -11,6 +11,7 @@
    to the end of the segment, which is the right move for an objective linear along it. */
 #define SMO_TAU 1e-12
 
+//> kernel
 double mlm_svm_kernel_eval(const mlm_svm_kernel *k, const double *x, const double *z, int d) {
     if (k->kind == MLM_SVM_RBF) {
         double s = 0;
@@ -30,6 +31,7 @@ double mlm_svm_kernel_eval(const mlm_svm_kernel *k, const double *x, const doubl
     }
     return dot;
 }
+//< kernel
 
 /* ---- SMO ---- */
 size_t mlm_svm_smo_bytes(int n, int cache) {
@@ -52,6 +54,7 @@ static int in_low(const mlm_svm_smo *s, int t) {
     return s->ys[t] > 0 ? s->a[t] > 0 : s->a[t] < s->C;
 }
 
+//> smo_refresh
 /* m = max over I_up of -y g, M = min over I_low of -y g; b the average of -y g over the free
    multipliers (0 < a < C, where the KKT condition is an equality), else the middle of [M, m]. */
 static void smo_refresh(mlm_svm_smo *s) {
@@ -74,6 +77,7 @@ static void smo_refresh(mlm_svm_smo *s) {
     s->gap = (isfinite(m) && isfinite(M)) ? m - M : 0;
     s->converged = s->gap <= s->tol;
 }
+//< smo_refresh
 
 void mlm_svm_smo_init(mlm_svm_smo *s, int n, int d, const double *x, const int *y,
                       const mlm_svm_kernel *k, double C, double tol, int cache, void *mem) {
@@ -108,19 +112,16 @@ void mlm_svm_smo_init(mlm_svm_smo *s, int n, int d, const double *x, const int *
     smo_refresh(s);
 }
 
-int mlm_svm_smo_step(mlm_svm_smo *s) {
-    if (s->converged) return 0;
-    /* i: the maximal violator in I_up. */
+//> smo_select
+/* The working pair: i the maximal violator in I_up; j, among the points of I_low that violate
+   together with i, the one whose two-variable step would lower the objective most,
+   -(m - (-y_t g_t))^2 / curvature (Fan, Chen and Lin 2005). Returns 0 when there is none. */
+static int smo_select(const mlm_svm_smo *s, int *pi, int *pj) {
     int i = -1;
     double gmax = -INFINITY;
     for (int t = 0; t < s->n; t++)
         if (in_up(s, t) && -s->ys[t] * s->g[t] > gmax) gmax = -s->ys[t] * s->g[t], i = t;
-    if (i < 0) {
-        s->converged = 1;
-        return 0;
-    }
-    /* j: among I_low points that violate with i, the one whose two-variable step would lower the
-       objective most, -(m - (-y_t g_t))^2 / curvature (Fan, Chen and Lin 2005). */
+    if (i < 0) return 0;
     int j = -1;
     double best = INFINITY, kii = s->kdiag[i];
     for (int t = 0; t < s->n; t++) {
@@ -132,17 +133,20 @@ int mlm_svm_smo_step(mlm_svm_smo *s) {
         double obj = -(bit * bit) / ait;
         if (obj < best) best = obj, j = t;
     }
-    if (j < 0) {
-        s->converged = 1;
-        return 0;
-    }
-    /* Move a_j along the constraint line to the unconstrained optimum, clipped to the segment
-       [L, H] that keeps both multipliers in the box; a_i follows so sum a y stays unchanged. */
+    *pi = i, *pj = j;
+    return j >= 0;
+}
+//< smo_select
+
+//> smo_update
+/* Move a_j along the constraint line a_i y_i + a_j y_j = const to the optimum of the objective
+   on it, clipped to the segment [L, H] that keeps both multipliers in the box; a_i follows, so
+   sum a y is unchanged. Then every g_t changes by the two columns of the kernel matrix. */
+static void smo_update(mlm_svm_smo *s, int i, int j) {
     double C = s->C, ai = s->a[i], aj = s->a[j], yi = s->ys[i], yj = s->ys[j];
-    double kij = mlm_svm_smo_k(s, i, j);
-    double eta = kii + s->kdiag[j] - 2 * kij;
+    double eta = s->kdiag[i] + s->kdiag[j] - 2 * mlm_svm_smo_k(s, i, j); /* the curvature */
     if (eta <= 0) eta = SMO_TAU;
-    double Ei = yi * s->g[i], Ej = yj * s->g[j]; /* f(x) - y without b */
+    double Ei = yi * s->g[i], Ej = yj * s->g[j]; /* f(x) - y, leaving out b */
     double L, H;
     if (yi != yj) {
         L = fmax(0, aj - ai);
@@ -155,7 +159,7 @@ int mlm_svm_smo_step(mlm_svm_smo *s) {
     if (aj_new < L) aj_new = L;
     if (aj_new > H) aj_new = H;
     double ai_new = ai + yi * yj * (aj - aj_new);
-    /* Snap round-off at the bounds so a multiplier at its bound is exactly there. */
+    /* Snap round-off at the bounds, so a multiplier at its bound is exactly there. */
     double snap = 1e-12 * C;
     if (ai_new < snap) ai_new = 0;
     if (ai_new > C - snap) ai_new = C;
@@ -166,6 +170,17 @@ int mlm_svm_smo_step(mlm_svm_smo *s) {
     s->a[j] = aj_new;
     for (int t = 0; t < s->n; t++)
         s->g[t] += s->ys[t] * (yi * di * mlm_svm_smo_k(s, t, i) + yj * dj * mlm_svm_smo_k(s, t, j));
+}
+//< smo_update
+
+int mlm_svm_smo_step(mlm_svm_smo *s) {
+    int i, j;
+    if (s->converged) return 0;
+    if (!smo_select(s, &i, &j)) {
+        s->converged = 1;
+        return 0;
+    }
+    smo_update(s, i, j);
     s->steps++;
     s->last_i = i;
     s->last_j = j;
@@ -255,6 +270,7 @@ double mlm_svm_pegasos_decision(const mlm_svm_pegasos *p, const double *x) {
     return f;
 }
 
+//> pegasos
 void mlm_svm_pegasos_step(mlm_svm_pegasos *p, mlm_rng *rng) {
     if (p->n <= 0) return;
     int d = p->d, all = p->batch >= p->n, k = all ? p->n : p->batch;
@@ -286,3 +302,4 @@ void mlm_svm_pegasos_step(mlm_svm_pegasos *p, mlm_rng *rng) {
     for (int t = 0; t < d; t++) p->wavg[t] += (p->w[t] - p->wavg[t]) * inv;
     p->bavg += (p->b - p->bavg) * inv;
 }
+//< pegasos
