@@ -235,6 +235,7 @@ int mlm_svm_smo_support(const mlm_svm_smo *s, int *idx) {
 }
 
 /* ---- the primal and Pegasos ---- */
+//> primal
 double mlm_svm_primal_objective(int n, int d, const double *x, const int *y, const double *w,
                                 double b, double lambda) {
     double ww = 0, h = 0;
@@ -246,6 +247,7 @@ double mlm_svm_primal_objective(int n, int d, const double *x, const int *y, con
     }
     return 0.5 * lambda * ww + (n > 0 ? h / n : 0);
 }
+//< primal
 
 size_t mlm_svm_pegasos_bytes(int d) { return 3 * (size_t)(d < 0 ? 0 : d) * sizeof(double); }
 

@@ -1,4 +1,4 @@
-/* svm.c: the engine of chapter 30, "Support vector machines". A soft-margin SVM trained live on
+/* support_vectors.c: the engine of chapter 30, "Support vector machines". A soft-margin SVM trained live on
  * the book's 2-D data, by SMO on the dual (any kernel: one pair of multipliers per step) or by
  * Pegasos on the linear primal (one stochastic sub-gradient step per step). The solvers are the
  * shared ones of engine/core/svm.h; this module draws them:
@@ -102,7 +102,7 @@ static const mlm_param sv_params[] = {
      "smo:SMO (the dual)|pegasos:Pegasos (the primal, linear)",
      "SMO moves two multipliers a step, any kernel; Pegasos takes sub-gradient steps on w and b"},
     {"kernel", "Kernel", MLM_CHOICE, offsetof(sv_desc, kernel), 0, 2, 1, MLM_SVM_LINEAR, 0,
-     "linear:Linear x·z|poly:Polynomial (γ x·z + 1)^d|rbf:RBF exp(−γ |x − z|²)",
+     "linear:Linear x·z|poly:Polynomial (γ x·z + 1)^d|rbf:RBF exp(−γ ‖x − z‖²)",
      "the kernel K(x, z) the dual uses"},
     {"c", "C", MLM_FLOAT, offsetof(sv_desc, c), 0.01, 1000, 0, 1, 1, NULL,
      "the price of each unit of margin violation: large C, a hard margin; small C, a wide soft one"},
@@ -522,8 +522,8 @@ static int sv_input_set(mlm_instance *in, void *self, const char *text) {
     return 0;
 }
 
-const mlm_module mlm_module_svm = {
-    .name = "svm",
+const mlm_module mlm_module_support_vectors = {
+    .name = "support_vectors",
     .title = "Support vector machines",
     .params = sv_params,
     .n_params = MLM_COUNT(sv_params),
