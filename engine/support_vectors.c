@@ -1,11 +1,12 @@
-/* support_vectors.c: the engine of chapter 30, "Support vector machines". A soft-margin SVM trained live on
- * the book's 2-D data, by SMO on the dual (any kernel: one pair of multipliers per step) or by
- * Pegasos on the linear primal (one stochastic sub-gradient step per step). The solvers are the
- * shared ones of engine/core/svm.h; this module draws them:
+/* support_vectors.c: the engine of chapter 30, "Support vector machines". A soft-margin SVM
+ * trained live on the book's 2-D data, by SMO on the dual (any kernel: one pair of multipliers
+ * per step) or by Pegasos on the linear primal (one stochastic sub-gradient step per step). The
+ * solvers are the shared ones of engine/core/svm.h; this module draws them:
  *
  *   plane      the decision score f(x) as a heatmap (blue above 0, orange below), the boundary
- *              f = 0 and the margins f = -1 and f = +1 traced by marching squares over the same
- *              grid, the points (support vectors full, the others faint), the pair SMO just moved;
+ *              f = 0 and the margins f = -1 and f = +1 (straight lines, exact, for a linear
+ *              model; traced by marching squares over the same grid for a kernel), the points
+ *              (support vectors full, the others faint), the pair SMO just moved;
  *   progress   how far from the optimum, on a log scale: SMO's duality gap P - D and its largest
  *              KKT violation m - M against the tolerance; Pegasos' primal P - P*, with P* found by
  *              SMO when the run starts;
@@ -134,7 +135,7 @@ static const mlm_when sv_when[] = {
 
 enum { P_PLANE, P_PROGRESS, P_HINGE, SV_N_PANELS };
 static const mlm_panel sv_panels[] = {
-    [P_PLANE] = {"plane", "f(x), its zero and margins ±1 (press: add or remove a point)", "x₁", "x₂",
+    [P_PLANE] = {"plane", "The score f(x), its zero and its margins ±1", "x₁", "x₂",
                  MLM_PANEL_EQUAL | MLM_PANEL_POINTER, NULL},
     [P_PROGRESS] = {"progress", "Distance from the optimum", "step", "gap",
                     MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y | MLM_PANEL_LOG_Y, NULL},
@@ -143,7 +144,7 @@ static const mlm_panel sv_panels[] = {
 
 enum {
     V_FIELD, V_SEG0, V_SEG1, V_PTS, V_SV, V_PAIR, V_NOTE,
-    V_H_GAP, V_H_KKT, V_TOL,
+    V_H_GAP, V_H_PEG, V_H_KKT, V_TOL,
     V_HINGE, V_ZERO_ONE, V_HPTS,
     V_S_SV, V_S_BOUND, V_S_MARGIN, V_S_ERR, V_S_PRIMAL, V_S_DUAL, V_S_KKT, V_S_B,
     SV_N_VIEWS
@@ -151,12 +152,13 @@ enum {
 static const mlm_view sv_views[] = {
     [V_FIELD] = {"score", "plane", MLM_VIEW_FIELD, "f(x)", 0, MLM_FIELD_HEATMAP | MLM_COLOR_DIVERGING},
     [V_SEG0] = {"boundary", "plane", MLM_VIEW_SEGMENTS, "f = 0", MLM_INK, 0},
-    [V_SEG1] = {"margins", "plane", MLM_VIEW_SEGMENTS, "f = ±1", MLM_INK, MLM_VIEW_DASHED},
+    [V_SEG1] = {"margins", "plane", MLM_VIEW_SEGMENTS, "f = ±1", MLM_INK, MLM_VIEW_DASHED | MLM_VIEW_FAINT},
     [V_PTS] = {"points", "plane", MLM_VIEW_POINTS, "points", MLM_VERMILION, MLM_VIEW_FAINT},
     [V_SV] = {"support", "plane", MLM_VIEW_POINTS, "support vectors", MLM_VERMILION, 0},
     [V_PAIR] = {"pair", "plane", MLM_VIEW_MARKERS, "the pair SMO moved", MLM_INK, 0},
     [V_NOTE] = {"note", "plane", MLM_VIEW_TEXT, "", 0, 0},
     [V_H_GAP] = {"hist_gap", "progress", MLM_VIEW_CURVE, "duality gap P − D", MLM_BLUE, MLM_VIEW_LEGEND},
+    [V_H_PEG] = {"hist_peg", "progress", MLM_VIEW_CURVE, "primal above its optimum P − P*", MLM_BLUE, MLM_VIEW_LEGEND},
     [V_H_KKT] = {"hist_kkt", "progress", MLM_VIEW_CURVE, "largest KKT violation", MLM_ORANGE, MLM_VIEW_LEGEND},
     [V_TOL] = {"tol_line", "progress", MLM_VIEW_CURVE, "tolerance", MLM_INK, MLM_VIEW_DASHED | MLM_VIEW_FAINT | MLM_VIEW_LEGEND},
     [V_HINGE] = {"hinge_curve", "hinge", MLM_VIEW_CURVE, "max(0, 1 − y f)", MLM_INK, MLM_VIEW_LEGEND},
@@ -418,6 +420,28 @@ static int sv_contour(const sv_state *s, const float *grid, double level, float 
     return n;
 }
 
+/* The line w . x + b = level clipped to the box (a linear model's level sets are straight: drawn
+   exactly, as one segment), appended to seg at n; nothing when it misses the box or w = 0. */
+static int sv_line(const sv_state *s, double level, float (*seg)[4], int n) {
+    double w0 = s->w[0], w1 = s->w[1], c = level - s->b, px[4], py[4];
+    int k = 0;
+    if (fabs(w0) + fabs(w1) < 1e-300 || n >= SV_SEG_MAX) return n;
+    for (int e = 0; e < 2; e++) { /* the box's left and right edges: x1 fixed */
+        double x = s->box[e], y;
+        if (fabs(w1) > 0 && (y = (c - w0 * x) / w1) >= s->box[2] && y <= s->box[3] && k < 4) px[k] = x, py[k++] = y;
+    }
+    for (int e = 0; e < 2; e++) { /* bottom and top: x2 fixed */
+        double y = s->box[2 + e], x;
+        if (fabs(w0) > 0 && (x = (c - w1 * y) / w0) >= s->box[0] && x <= s->box[1] && k < 4) px[k] = x, py[k++] = y;
+    }
+    if (k < 2) return n;
+    int j = 1; /* the crossing farthest from the first (a corner may be found twice) */
+    for (int q = 2; q < k; q++)
+        if (hypot(px[q] - px[0], py[q] - py[0]) > hypot(px[j] - px[0], py[j] - py[0])) j = q;
+    seg[n][0] = (float)px[0], seg[n][1] = (float)py[0], seg[n][2] = (float)px[j], seg[n][3] = (float)py[j];
+    return n + 1;
+}
+
 static float sv_point_class(int y) { return y > 0 ? -1.0f : 0.0f; } /* +1 blue, -1 vermilion */
 
 static void sv_draw(mlm_instance *in, void *self) {
@@ -426,9 +450,15 @@ static void sv_draw(mlm_instance *in, void *self) {
     mlm_view_state *v = in->views;
     if (s->grid_step != in->steps) { /* only when the model changed */
         sv_grid(s, d->solver, s->scratch, s->grid);
-        s->n_seg0 = sv_contour(s, s->grid, 0, s->seg0, 0);
-        s->n_seg1 = sv_contour(s, s->grid, -1, s->seg1, 0);
-        s->n_seg1 = sv_contour(s, s->grid, 1, s->seg1, s->n_seg1);
+        if (d->solver == SV_PEGASOS || s->kern.kind == MLM_SVM_LINEAR) { /* straight: exact lines */
+            s->n_seg0 = sv_line(s, 0, s->seg0, 0);
+            s->n_seg1 = sv_line(s, -1, s->seg1, 0);
+            s->n_seg1 = sv_line(s, 1, s->seg1, s->n_seg1);
+        } else {
+            s->n_seg0 = sv_contour(s, s->grid, 0, s->seg0, 0);
+            s->n_seg1 = sv_contour(s, s->grid, -1, s->seg1, 0);
+            s->n_seg1 = sv_contour(s, s->grid, 1, s->seg1, s->n_seg1);
+        }
         s->grid_step = in->steps;
         uint32_t hsh = 2166136261u; /* the version: a hash of what is drawn, never 0 */
         const unsigned char *bytes = (const unsigned char *)s->grid;
@@ -438,7 +468,7 @@ static void sv_draw(mlm_instance *in, void *self) {
     mlm_field_view(in, V_FIELD, s->grid, SV_GRID, SV_GRID, s->box[0] + 0.5 * (s->box[1] - s->box[0]) / SV_GRID,
                    s->box[1] - 0.5 * (s->box[1] - s->box[0]) / SV_GRID, s->box[2] + 0.5 * (s->box[3] - s->box[2]) / SV_GRID,
                    s->box[3] - 0.5 * (s->box[3] - s->box[2]) / SV_GRID, s->grid_version);
-    v[V_FIELD].lo = -2.5f, v[V_FIELD].hi = 2.5f;
+    v[V_FIELD].lo = -4.0f, v[V_FIELD].hi = 4.0f;
     v[V_FIELD].hidden = s->N == 0;
     v[V_SEG0].data = &s->seg0[0][0], v[V_SEG0].count = s->n_seg0;
     v[V_SEG1].data = &s->seg1[0][0], v[V_SEG1].count = s->n_seg1;
@@ -467,6 +497,9 @@ static void sv_draw(mlm_instance *in, void *self) {
     v[V_NOTE].text = s->note;
     /* progress */
     mlm_series_view(in, V_H_GAP, &s->h_gap);
+    mlm_series_view(in, V_H_PEG, &s->h_gap);
+    v[V_H_GAP].hidden = d->solver != SV_SMO;
+    v[V_H_PEG].hidden = d->solver == SV_SMO;
     mlm_series_view(in, V_H_KKT, &s->h_kkt);
     v[V_H_KKT].hidden = d->solver != SV_SMO;
     s->tol_line[0][0] = 0, s->tol_line[1][0] = (float)(in->steps > 1 ? in->steps : 1);

@@ -4,8 +4,8 @@
  *   - The score grid drawn is the decision function: every cell equals mlm_svm_smo_decision at its
  *     centre (each kernel, and Pegasos' w . x + b), though the grid is summed another way.
  *   - The contours: every endpoint of the f = 0 segments has f = 0 there and every endpoint of the
- *     margin segments |f| = 1 (exactly up to float rounding for the linear kernel, where f is
- *     linear and marching squares exact; within the grid's curvature for RBF).
+ *     margin segments |f| = 1 (up to float rounding for a linear model, whose lines are clipped
+ *     to the box exactly; within the grid's curvature for RBF's marching squares).
  *   - Every SMO step keeps weak duality (P >= D) and never lowers D; at the end the readouts say
  *     what the solution is: support vectors = #{a > 0}, the margin = 2/|w| from w = sum a y x.
  *   - Pegasos runs its steps and ends above the optimum SMO finds, and not far above it.
