@@ -80,6 +80,7 @@ typedef struct {
     /* drawing caches */
     int64_t grid_step;                     /* the step the grid was computed at (-1: never) */
     uint32_t grid_version;
+    float scale;                           /* the colour scale: max |f| on the grid, kept in [1.5, 4] */
     float grid[SV_GRID * SV_GRID];         /* (SV_GRID, SV_GRID) f at cell centres */
     int32_t n_seg0, n_seg1;
     float seg0[SV_SEG_MAX][4];             /* f = 0 */
@@ -460,6 +461,9 @@ static void sv_draw(mlm_instance *in, void *self) {
             s->n_seg1 = sv_contour(s, s->grid, 1, s->seg1, s->n_seg1);
         }
         s->grid_step = in->steps;
+        double top = 0;
+        for (int k = 0; k < SV_GRID * SV_GRID; k++) top = fmax(top, fabs(s->grid[k]));
+        s->scale = (float)(top < 1.5 ? 1.5 : top > 4 ? 4 : top);
         uint32_t hsh = 2166136261u; /* the version: a hash of what is drawn, never 0 */
         const unsigned char *bytes = (const unsigned char *)s->grid;
         for (size_t i = 0; i < sizeof s->grid; i++) hsh = (hsh ^ bytes[i]) * 16777619u;
@@ -468,7 +472,7 @@ static void sv_draw(mlm_instance *in, void *self) {
     mlm_field_view(in, V_FIELD, s->grid, SV_GRID, SV_GRID, s->box[0] + 0.5 * (s->box[1] - s->box[0]) / SV_GRID,
                    s->box[1] - 0.5 * (s->box[1] - s->box[0]) / SV_GRID, s->box[2] + 0.5 * (s->box[3] - s->box[2]) / SV_GRID,
                    s->box[3] - 0.5 * (s->box[3] - s->box[2]) / SV_GRID, s->grid_version);
-    v[V_FIELD].lo = -4.0f, v[V_FIELD].hi = 4.0f;
+    v[V_FIELD].lo = -s->scale, v[V_FIELD].hi = s->scale;
     v[V_FIELD].hidden = s->N == 0;
     v[V_SEG0].data = &s->seg0[0][0], v[V_SEG0].count = s->n_seg0;
     v[V_SEG1].data = &s->seg1[0][0], v[V_SEG1].count = s->n_seg1;
