@@ -94,7 +94,7 @@ typedef struct {
     float curve[PCA_ANGLES][2];            /* (angle, variance along it) */
     float marks[2][2];                     /* the reader's angle, the first component's */
     float bars[PCA_D_MAX][2], unexpl[PCA_D_MAX + 1][2], measured[PCA_D_MAX + 1][2];
-    float fmarks[PCA_D_MAX][2], kmark[2];
+    float fmarks[PCA_D_MAX][3], kmark[2];
     float bound[64][2];
     int32_t nbound;
     char note[160];
@@ -127,14 +127,13 @@ static const mlm_when pca_when[] = {
 
 enum { P_DATA, P_VAR, P_POWER, P_EXPL, PCA_N_PANELS };
 static const mlm_panel pca_panels[] = {
-    [P_DATA] = {"data", "Points, the axis (press or drag to turn it), projections", "x₁", "x₂",
+    [P_DATA] = {"data", "Points, the axis (press or drag to turn it), projections", "x₁ (or z₁)", "x₂ (or z₂)",
                 MLM_PANEL_EQUAL | MLM_PANEL_POINTER, NULL},
-    [P_VAR] = {"variance", "Variance along the axis, by its angle", "angle (°)", "variance",
-               MLM_PANEL_AUTO_Y, NULL},
+    [P_VAR] = {"variance", "Variance along the axis, by its angle", "angle (°)", "variance", 0, NULL},
     [P_POWER] = {"power", "Power iteration: error of the iterate", "step", "tan(angle to eigenvector)",
                  MLM_PANEL_AUTO_X | MLM_PANEL_LOG_Y | MLM_PANEL_AUTO_Y, NULL},
     [P_EXPL] = {"explained", "Explained variance and reconstruction error", "component / components kept",
-                "% of total variance", MLM_PANEL_AUTO_X, NULL},
+                "% of total variance", 0, NULL},
 };
 
 enum {
@@ -148,7 +147,7 @@ enum {
 };
 static const mlm_view pca_views[] = {
     [V_PTS] = {"points", "data", MLM_VIEW_POINTS, "points", MLM_BLUE, 0},
-    [V_RES] = {"residuals", "data", MLM_VIEW_SEGMENTS, "residuals", MLM_VERMILION, MLM_VIEW_LEGEND | MLM_VIEW_FAINT},
+    [V_RES] = {"residuals", "data", MLM_VIEW_SEGMENTS, "residuals", MLM_INK, MLM_VIEW_LEGEND | MLM_VIEW_FAINT},
     [V_PROJ] = {"projections", "data", MLM_VIEW_POINTS, "projections", MLM_INK, 0},
     [V_AXIS] = {"axis", "data", MLM_VIEW_SEGMENTS, "your axis", MLM_INK, MLM_VIEW_LEGEND},
     [V_PCS] = {"components", "data", MLM_VIEW_ARROWS, "eigenvectors × 2√λ", MLM_GREEN, MLM_VIEW_LEGEND},
@@ -162,7 +161,7 @@ static const mlm_view pca_views[] = {
     [V_BARS] = {"shares", "explained", MLM_VIEW_BARS, "λⱼ / total", MLM_SKY_BLUE, MLM_VIEW_LEGEND},
     [V_UNEXPL] = {"dropped", "explained", MLM_VIEW_CURVE, "sum of dropped λ", MLM_INK, MLM_VIEW_LEGEND | MLM_VIEW_DASHED},
     [V_MEASURED] = {"recon", "explained", MLM_VIEW_MARKERS, "reconstruction error", MLM_VERMILION, MLM_VIEW_LEGEND},
-    [V_FOUND] = {"found", "explained", MLM_VIEW_TRAIL, "found by power iteration", MLM_ORANGE, MLM_VIEW_LEGEND},
+    [V_FOUND] = {"found", "explained", MLM_VIEW_POINTS, "found by power iteration", MLM_ORANGE, MLM_VIEW_LEGEND},
     [V_KMARK] = {"kept", "explained", MLM_VIEW_MARKERS, "", MLM_GREEN, 0},
     [V_S_VAR] = {"var_axis", NULL, MLM_VIEW_SCALAR, "variance along axis", 0, 0},
     [V_S_RES] = {"resid_axis", NULL, MLM_VIEW_SCALAR, "mean squared residual", 0, 0},
@@ -366,7 +365,9 @@ static void *pca_create(mlm_instance *in) {
     in->panels[P_DATA].x0 = (float)s->box[0], in->panels[P_DATA].x1 = (float)s->box[1];
     in->panels[P_DATA].y0 = (float)s->box[2], in->panels[P_DATA].y1 = (float)s->box[3];
     in->panels[P_VAR].x0 = 0, in->panels[P_VAR].x1 = 180;
-    in->panels[P_EXPL].y0 = 0, in->panels[P_EXPL].y1 = 100;
+    in->panels[P_VAR].y0 = 0, in->panels[P_VAR].y1 = (float)(1.1 * s->lam[0] + 1e-12);
+    in->panels[P_EXPL].x0 = -0.4f, in->panels[P_EXPL].x1 = (float)s->d + 0.6f;
+    in->panels[P_EXPL].y0 = 0, in->panels[P_EXPL].y1 = 105;
     for (int a = 0; a < PCA_ANGLES; a++) { /* u^T C u along the angles of the panel's plane */
         double u[PCA_D_MAX], q = 0;
         pca_axis_dir(s, a, u);
@@ -524,7 +525,8 @@ static void pca_draw(mlm_instance *in, void *self) {
     v[V_UNEXPL].data = &s->unexpl[0][0], v[V_UNEXPL].count = s->d + 1;
     v[V_MEASURED].data = &s->measured[0][0], v[V_MEASURED].count = s->d + 1;
     int nf = s->comp < s->k ? s->comp : s->k;
-    for (int j = 0; j < nf; j++) s->fmarks[j][0] = (float)(j + 1), s->fmarks[j][1] = (float)(100 * s->found[j] / s->total);
+    for (int j = 0; j < nf; j++)
+        s->fmarks[j][0] = (float)(j + 1), s->fmarks[j][1] = (float)(100 * s->found[j] / s->total), s->fmarks[j][2] = 0;
     v[V_FOUND].data = &s->fmarks[0][0], v[V_FOUND].count = nf;
     s->kmark[0] = (float)s->k, s->kmark[1] = (float)(100 * s->err_k[s->k] / s->total);
     v[V_KMARK].data = s->kmark, v[V_KMARK].count = 1;
