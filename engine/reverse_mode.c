@@ -133,7 +133,7 @@ static const mlm_when rm_when[] = {
 enum { PN_GRAPH, PN_TAPE, PN_COST, PN_LOSS, PN_GRADS, PN_DIFF, RM_N_PANELS };
 static const mlm_panel rm_panels[] = {
     [PN_GRAPH] = {"graph", "The graph: values forward, adjoints back", "", "", MLM_PANEL_NOAXES | MLM_PANEL_WIDE, NULL},
-    [PN_TAPE] = {"tape", "The tape", "", "", MLM_PANEL_NOAXES, NULL},
+    [PN_TAPE] = {"tape", "The tape: one row per node, values and adjoints", "", "", MLM_PANEL_NOAXES | MLM_PANEL_WIDE, NULL},
     [PN_COST] = {"cost", "Node operations for the whole gradient", "inputs n", "node operations",
                  MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
     [PN_LOSS] = {"loss", "Mean loss on the four points", "epoch", "loss", MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
