@@ -35,7 +35,7 @@
 #include "mlm.h"
 #include "mlp.h"
 
-#define RM_TEXT 80                 /* the longest f(x, y) */
+#define RM_TEXT 120                /* the longest f(x, y) */
 #define RM_DEFAULT "log(x) + x*y - sin(y)"
 #define RM_N_MAX 36                /* inputs of the cost scene: its tape has 7n + 2 <= EXPR_NODES_MAX nodes */
 #define RM_P 9                     /* parameters of the 2-2-1 network */
@@ -118,7 +118,7 @@ static const mlm_param rm_params[] = {
     [P_Y0] = {"y0", "y", MLM_FLOAT, offsetof(rm_desc, y0), -5, 5, 0.1, 5, 0, NULL, "the point's y"},
     [P_NMAX] = {"nmax", "Inputs n up to", MLM_INT, offsetof(rm_desc, nmax), 2, RM_N_MAX, 1, 30, 0, NULL,
                 "the cost scene measures n = 1, 2, ... up to this many inputs"},
-    [P_LR] = {"lr", "Learning rate η", MLM_FLOAT, offsetof(rm_desc, lr), 0.01, 2, 0.01, 0.2, 1, NULL,
+    [P_LR] = {"lr", "Learning rate η", MLM_FLOAT, offsetof(rm_desc, lr), 0.01, 2, 0.01, 0.2, 0, NULL,
               "the network's step size, as in chapter 15"},
 };
 
