@@ -399,7 +399,7 @@ static void rm_graph_draw(mlm_instance *in, rm_state *s) {
         s->tpos[k][0] = 0, s->tpos[k][1] = (float)-k;
     }
     v[V_TLAB].data = &s->tpos[0][0], v[V_TLAB].count = t->n, v[V_TLAB].text = s->tlab;
-    s->tmark[0][0] = -1.05f, s->tmark[0][1] = (float)-(s->cur >= 0 ? s->cur : 0);
+    s->tmark[0][0] = -0.6f, s->tmark[0][1] = (float)-(s->cur >= 0 ? s->cur : 0);
     v[V_TMARK].data = &s->tmark[0][0], v[V_TMARK].count = s->cur >= 0;
     in->panels[PN_TAPE] = (mlm_panel_state){-1.2f, 1.2f, (float)(-(t->n - 1) - 0.8), 0.8f, 0};
     int done = s->next_bwd < 0;
