@@ -18,7 +18,7 @@
  * Shapes:
  *   V   the vocabulary: 48 characters, or the 1,927 words seen twice in training with <unk>
  *   N   the largest order fitted: NG_CHAR_N (6) for characters, NG_WORD_N (5) for words
- *   K   NG_K (13) values of k, 10^-3 to 10 in thirds of a decade
+ *   K   NG_K (13) values of k: 0.001, 0.002, 0.005, 0.01, ..., 5, 10
  *   G   tokens drawn: NG_GEN_CHARS characters or NG_GEN_WORDS words
  */
 #include <math.h>
@@ -147,10 +147,12 @@ static const mlm_when ng_when[] = {
     {"nw", "unit=word"},
 };
 
-enum { NG_PANEL_NEXT, NG_PANEL_GEN, NG_PANEL_BYN, NG_PANEL_BYK, NG_N_PANELS };
+/* The drawn text first, across the widget; the table and the two loss curves share the row below
+   (on a phone they stack, the text still first). */
+enum { NG_PANEL_GEN, NG_PANEL_NEXT, NG_PANEL_BYN, NG_PANEL_BYK, NG_N_PANELS };
 static const mlm_panel ng_panels[] = {
-    {"next", "Next-token probabilities", "rank (dots: as drawn at temperature T)", "probability", 0, NULL},
-    {"gen", "Your context ▸ the model's continuation", NULL, NULL, MLM_PANEL_NOAXES, NULL},
+    {"gen", "Your context ▸ the model's continuation", NULL, NULL, MLM_PANEL_NOAXES | MLM_PANEL_WIDE, NULL},
+    {"next", "Next-token probabilities", "rank · dots: at temperature T", "probability", 0, NULL},
     {"byn", "Held-out loss against the order n", "order n", "nats per character", MLM_PANEL_AUTO_Y, NULL},
     {"byk", "Held-out loss against k at this n", "smoothing k", "nats per character",
      MLM_PANEL_LOG_X | MLM_PANEL_AUTO_Y, NULL},
@@ -194,8 +196,13 @@ static const mlm_view ng_views[] = {
     [NG_V_NOTE] = {"note", NULL, MLM_VIEW_TEXT, "", 0, 0},
 };
 
-/* k on the grid: 10^(-3 + i/3), i = 0 .. K-1 */
-static double ng_kgrid(int i) { return mlm_exp((-3.0 + i / 3.0) * 2.302585092994046); }
+/* k on the grid: 1, 2 and 5 times each power of ten from 0.001 to 10 (i = 0 .. K-1) */
+static double ng_kgrid(int i) {
+    static const double mant[3] = {1, 2, 5};
+    double p = 0.001;
+    for (int j = 0; j < i / 3; j++) p *= 10;
+    return mant[i % 3] * p;
+}
 
 //> loss
 /* Nats per character of the text tokens tok (n) span (chars characters), at order `order`. */
@@ -286,10 +293,15 @@ static void ng_table(mlm_instance *in, ng_state *s) {
         if (lp >= sizeof s->labels) lp = sizeof s->labels - 1;
     }
     s->ntop = nt;
-    s->ymax = ymax > 0 ? fminf(1.0f, ymax * 1.18f + 0.02f) : 1;
+    /* words are wider than the bars: every second label one line higher, so neighbours do not
+       collide (room for it above the tallest bar) */
+    int stagger = d->unit == NG_WORD;
+    float head = stagger ? 1.4f : 1.18f;
+    s->ymax = ymax > 0 ? ymax * head + 0.02f : 1;
     for (int r = 0; r < nt; r++) {
         float top_y = fmaxf(s->bars[2 * r + 1], s->tempered[3 * r + 1]);
-        s->lab_xy[2 * r] = (float)(r + 1), s->lab_xy[2 * r + 1] = top_y + 0.07f * s->ymax;
+        float lift = stagger && r % 2 ? 0.17f : 0.07f;
+        s->lab_xy[2 * r] = (float)(r + 1), s->lab_xy[2 * r + 1] = top_y + lift * s->ymax;
     }
     /* how much of the context the model used, and how often the training text showed it */
     int m = s->order;
