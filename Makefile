@@ -189,6 +189,9 @@ build/test/test_%: tests/engine/test_%.c engine/core/%.c tests/engine/check.h $(
 	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< \
 		$(filter-out engine/core/$*.c,$(CORE_LIB)) engine/core/manifest.c -lm -o $@
 
+# The SVM's shared checks (run by test_svm) are a header of their own.
+build/test/test_svm: tests/engine/svm_checks.h
+
 # The checkpoint test runs every module of the registry, so it links them all.
 build/test/test_checkpoint: tests/engine/test_checkpoint.c tests/engine/check.h build/registry.c \
 		$(wildcard engine/*.c) $(wildcard engine/core/*.c) $(CORE_H) | build/test
