@@ -9,6 +9,8 @@
  *   - Average precision equals the mean, over the positives, of the precision at the threshold
  *     equal to each positive's score.
  *   - Precision, recall, F1, accuracy on hand-counted matrices; F1 is the harmonic mean.
+ *   - The AUC is indifferent to the classes' shares: copying every negative ten times leaves it
+ *     unchanged, to the last bit.
  *   - Known AUCs: a perfect ranking 1, a reversed one 0, all scores tied 1/2.
  *   - The ranking is a permutation, sorted, ties by index.
  *   - k-fold splits partition the data: every point in exactly one fold 0..k-1, fold sizes within
@@ -66,6 +68,20 @@ static void test_auc_is_mann_whitney(void) {
                     cases++;
                 }
     CHECK(cases == 384, "cases %d", cases);
+    /* the AUC counts pairs: copying every negative ten times leaves it exactly as it was */
+    for (int rep = 0; rep < 20; rep++) {
+        int n = 10 + (int)mlm_rng_below(&r, 15), m = n;
+        random_set(&r, n, 0.5, rep % 3, 1, s, y);
+        double before = brute_auc(s, y, n);
+        for (int i = 0; i < n; i++)
+            if (!y[i])
+                for (int c = 0; c < 9; c++) s[m] = s[i], y[m++] = 0;
+        CHECK(m <= NMAX, "m %d", m);
+        int P = 0;
+        for (int i = 0; i < n; i++) P += y[i];
+        if (P && P < n) CHECK(mlm_auc(s, y, m, order, tmp) == before, "rep %d: %.17g after copying, %.17g before", rep,
+                              mlm_auc(s, y, m, order, tmp), before);
+    }
     /* known values */
     for (int i = 0; i < 10; i++) s[i] = i, y[i] = i >= 6;
     CHECK_NEAR(mlm_auc(s, y, 10, order, tmp), 1, 0);
