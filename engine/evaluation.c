@@ -148,15 +148,16 @@ static const mlm_param ev_params[] = {
      "the tree's depth limit; the score is the share of positives in a point's leaf"},
 };
 
-enum { P_DATA, P_ROC, P_PR, P_SCORES, P_CM, EV_N_PANELS };
+enum { P_DATA, P_ROC, P_PR, P_SCORES, P_CM, P_AREAS, EV_N_PANELS };
 static const mlm_panel ev_panels[] = {
-    [P_DATA] = {"data", "The points, the fold held out, the regions at t", "x₁", "x₂", MLM_PANEL_EQUAL, NULL},
-    [P_ROC] = {"roc", "ROC curves (press a curve: pick it and its threshold)", "false positive rate",
-               "true positive rate", MLM_PANEL_EQUAL | MLM_PANEL_POINTER, NULL},
-    [P_PR] = {"pr", "Precision-recall curves (press a curve)", "recall", "precision", MLM_PANEL_POINTER, NULL},
-    [P_SCORES] = {"scores", "Held-out scores, positives up, negatives down (press: move t)", "score",
-                  "points", MLM_PANEL_AUTO_Y | MLM_PANEL_POINTER, NULL},
+    [P_DATA] = {"data", "Held-out fold, regions at t", "x₁", "x₂", MLM_PANEL_EQUAL, NULL},
+    [P_ROC] = {"roc", "ROC (press a curve)", "false positive rate", "true positive rate",
+               MLM_PANEL_EQUAL | MLM_PANEL_POINTER, NULL},
+    [P_PR] = {"pr", "Precision-recall (press a curve)", "recall", "precision", MLM_PANEL_POINTER, NULL},
+    [P_SCORES] = {"scores", "Held-out scores (press: move t)", "score", "points (negatives below 0)",
+                  MLM_PANEL_AUTO_Y | MLM_PANEL_POINTER, NULL},
     [P_CM] = {"confusion", "Confusion matrix at t", "", "", MLM_PANEL_NOAXES, NULL},
+    [P_AREAS] = {"areas", "Areas under the curves", "", "", MLM_PANEL_NOAXES, NULL},
 };
 
 enum {
@@ -204,18 +205,18 @@ static const mlm_view ev_views[] = {
     [V_S_F1] = {"f1", NULL, MLM_VIEW_SCALAR, "F1", 0, 0},
     [V_S_AUC] = {"auc", NULL, MLM_VIEW_SCALAR, "AUC", 0, 0},
     [V_FOLDS] = {"folds_auc", NULL, MLM_VIEW_TEXT, "", 0, 0},
-    [V_A0 + 0] = {"auc_logistic", "roc", MLM_VIEW_SCALAR, "AUC logistic", 0, 0},
-    [V_A0 + 1] = {"auc_bayes", "roc", MLM_VIEW_SCALAR, "naive Bayes", 0, 0},
-    [V_A0 + 2] = {"auc_knn", "roc", MLM_VIEW_SCALAR, "k-NN", 0, 0},
-    [V_A0 + 3] = {"auc_svm", "roc", MLM_VIEW_SCALAR, "SVM", 0, 0},
-    [V_A0 + 4] = {"auc_tree", "roc", MLM_VIEW_SCALAR, "tree", 0, 0},
-    [V_A0 + 5] = {"auc_mlp", "roc", MLM_VIEW_SCALAR, "network", 0, 0},
-    [V_AP0 + 0] = {"ap_logistic", "pr", MLM_VIEW_SCALAR, "AP logistic", 0, 0},
-    [V_AP0 + 1] = {"ap_bayes", "pr", MLM_VIEW_SCALAR, "naive Bayes", 0, 0},
-    [V_AP0 + 2] = {"ap_knn", "pr", MLM_VIEW_SCALAR, "k-NN", 0, 0},
-    [V_AP0 + 3] = {"ap_svm", "pr", MLM_VIEW_SCALAR, "SVM", 0, 0},
-    [V_AP0 + 4] = {"ap_tree", "pr", MLM_VIEW_SCALAR, "tree", 0, 0},
-    [V_AP0 + 5] = {"ap_mlp", "pr", MLM_VIEW_SCALAR, "network", 0, 0},
+    [V_A0 + 0] = {"auc_logistic", "areas", MLM_VIEW_SCALAR, "AUC, logistic", 0, 0},
+    [V_A0 + 1] = {"auc_bayes", "areas", MLM_VIEW_SCALAR, "AUC, naive Bayes", 0, 0},
+    [V_A0 + 2] = {"auc_knn", "areas", MLM_VIEW_SCALAR, "AUC, k-NN", 0, 0},
+    [V_A0 + 3] = {"auc_svm", "areas", MLM_VIEW_SCALAR, "AUC, SVM", 0, 0},
+    [V_A0 + 4] = {"auc_tree", "areas", MLM_VIEW_SCALAR, "AUC, tree", 0, 0},
+    [V_A0 + 5] = {"auc_mlp", "areas", MLM_VIEW_SCALAR, "AUC, network", 0, 0},
+    [V_AP0 + 0] = {"ap_logistic", "areas", MLM_VIEW_SCALAR, "AP, logistic", 0, 0},
+    [V_AP0 + 1] = {"ap_bayes", "areas", MLM_VIEW_SCALAR, "AP, naive Bayes", 0, 0},
+    [V_AP0 + 2] = {"ap_knn", "areas", MLM_VIEW_SCALAR, "AP, k-NN", 0, 0},
+    [V_AP0 + 3] = {"ap_svm", "areas", MLM_VIEW_SCALAR, "AP, SVM", 0, 0},
+    [V_AP0 + 4] = {"ap_tree", "areas", MLM_VIEW_SCALAR, "AP, tree", 0, 0},
+    [V_AP0 + 5] = {"ap_mlp", "areas", MLM_VIEW_SCALAR, "AP, network", 0, 0},
 };
 _Static_assert(MLM_COUNT(ev_views) == EV_N_VIEWS, "one declaration per view");
 
@@ -458,8 +459,7 @@ static void ev_draw(mlm_instance *in, void *self) {
     v[V_TRAIN].data = &s->pts_train[0][0], v[V_TRAIN].count = a;
     v[V_HELD].data = &s->pts_held[0][0], v[V_HELD].count = b;
     if (any)
-        snprintf(s->note, sizeof s->note, "fold %d of %d held out (%d points) · regions: %s", held + 1, s->K, b,
-                 ev_name[c0]);
+        snprintf(s->note, sizeof s->note, "fold %d of %d held out · %s", held + 1, s->K, ev_name[c0]);
     else
         snprintf(s->note, sizeof s->note, "%d points (%d positive) in %d folds", s->N, s->P, s->K);
     v[V_NOTE].text = s->note;
