@@ -40,6 +40,8 @@ int main(void) {
         if (k >= 0 && k <= 15 && !seen[k]++) distinct++;
     }
     CHECK(off == 0 && distinct <= 16, "k-NN scores: %d off the 16 values", off);
+    mlm_draw(in);
+    double acc_balanced = in->views[V_S_ACC].value;
     mlm_destroy(in);
     /* "Now make the positive class rare ... 10 % positives: 20 of the 200 points"; "with 20
        positives in 5 folds, each fold gets 4" */
@@ -49,6 +51,14 @@ int main(void) {
     for (int i = 0; i < s->N; i++) per[s->fold[i]] += s->y[i];
     CHECK(s->N == 200 && s->P == 20, "N %d P %d", s->N, s->P);
     for (int f = 0; f < 5; f++) CHECK(per[f] == 4, "fold %d holds %d positives", f, per[f]);
+    /* "Logistic regression now scores {{rare.acc}} % accuracy. That sounds better than before, and
+       it is nearly worthless information: answering "negative" to everything scores {{rare.base}} %."
+       (within 5 points of it); "its alarms are mostly right, but it misses many of the positives" */
+    mlm_draw(in);
+    const mlm_view_state *v = in->views;
+    CHECK(v[V_S_ACC].value > acc_balanced, "rare %.2f, balanced %.2f", v[V_S_ACC].value, acc_balanced);
+    CHECK(v[V_S_ACC].value < v[V_S_BASE].value + 5, "accuracy %.2f, always negative %.2f", v[V_S_ACC].value, v[V_S_BASE].value);
+    CHECK(v[V_S_PREC].value > 0.5 && v[V_S_REC].value < 0.75, "precision %.3f, recall %.3f", v[V_S_PREC].value, v[V_S_REC].value);
     mlm_destroy(in);
     return CHECK_DONE("test_quotes_evaluation");
 }
