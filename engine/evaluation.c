@@ -129,6 +129,7 @@ typedef struct {
     char note[120];
     char folds_text[200];
     char hist_note[80];
+    char area_text[EV_C][64];
 } ev_state;
 
 static const mlm_param ev_params[] = {
@@ -167,8 +168,8 @@ enum {
     V_HNEG, V_HPOS, V_TLINE, V_HNOTE,
     V_CM, V_CM_LABELS,
     V_S_T, V_S_ACC, V_S_BASE, V_S_PREC, V_S_REC, V_S_F1, V_S_AUC, V_FOLDS,
-    V_A0, V_AP0 = V_A0 + EV_C,
-    EV_N_VIEWS = V_AP0 + EV_C
+    V_A0, V_AP0 = V_A0 + EV_C, V_AREA0 = V_AP0 + EV_C,
+    EV_N_VIEWS = V_AREA0 + EV_C
 };
 static const mlm_view ev_views[] = {
     [V_FIELD] = {"regions", "data", MLM_VIEW_FIELD, "score − t", 0, MLM_FIELD_HEATMAP | MLM_COLOR_DIVERGING},
@@ -217,6 +218,14 @@ static const mlm_view ev_views[] = {
     [V_AP0 + 3] = {"ap_svm", "areas", MLM_VIEW_SCALAR, "AP, SVM", 0, 0},
     [V_AP0 + 4] = {"ap_tree", "areas", MLM_VIEW_SCALAR, "AP, tree", 0, 0},
     [V_AP0 + 5] = {"ap_mlp", "areas", MLM_VIEW_SCALAR, "AP, network", 0, 0},
+    /* the twelve areas are read by the chapter's run blocks from the scalars above; the panel
+       shows them two to a line, one line per classifier, which fits a phone */
+    [V_AREA0 + 0] = {"area_logistic", "areas", MLM_VIEW_TEXT, "", 0, 0},
+    [V_AREA0 + 1] = {"area_bayes", "areas", MLM_VIEW_TEXT, "", 0, 0},
+    [V_AREA0 + 2] = {"area_knn", "areas", MLM_VIEW_TEXT, "", 0, 0},
+    [V_AREA0 + 3] = {"area_svm", "areas", MLM_VIEW_TEXT, "", 0, 0},
+    [V_AREA0 + 4] = {"area_tree", "areas", MLM_VIEW_TEXT, "", 0, 0},
+    [V_AREA0 + 5] = {"area_mlp", "areas", MLM_VIEW_TEXT, "", 0, 0},
 };
 _Static_assert(MLM_COUNT(ev_views) == EV_N_VIEWS, "one declaration per view");
 
@@ -477,8 +486,10 @@ static void ev_draw(mlm_instance *in, void *self) {
         s->at_roc[c][0] = (float)mlm_fpr(&cm[c]), s->at_roc[c][1] = (float)mlm_recall(&cm[c]);
         s->at_pr[c][0] = (float)mlm_recall(&cm[c]), s->at_pr[c][1] = (float)mlm_precision(&cm[c]);
         s->at_roc[c][2] = s->at_pr[c][2] = (float)ev_color[c]; /* drawn in colour INK + class */
-        v[V_A0 + c].value = (float)s->auc[c], v[V_A0 + c].hidden = !any;
-        v[V_AP0 + c].value = (float)s->ap[c], v[V_AP0 + c].hidden = !any;
+        v[V_A0 + c].value = (float)s->auc[c], v[V_A0 + c].hidden = 1;
+        v[V_AP0 + c].value = (float)s->ap[c], v[V_AP0 + c].hidden = 1;
+        snprintf(s->area_text[c], sizeof s->area_text[c], "%s: AUC %.3f · AP %.3f", ev_name[c], s->auc[c], s->ap[c]);
+        v[V_AREA0 + c].text = s->area_text[c], v[V_AREA0 + c].hidden = !any;
     }
     v[V_ROC_AT].data = &s->at_roc[0][0], v[V_ROC_AT].count = any ? EV_C : 0;
     v[V_PR_AT].data = &s->at_pr[0][0], v[V_PR_AT].count = any ? EV_C : 0;

@@ -144,6 +144,9 @@ static void test_cross_validation(void) {
             double want = brute_auc(sc, lab, s->N);
             CHECK_NEAR(s->auc[c], want, 1e-12);
             CHECK_NEAR(in->views[V_A0 + c].value, want, 1e-6);
+            char line[64];
+            snprintf(line, sizeof line, "%s: AUC %.3f · AP %.3f", ev_name[c], want, s->ap[c]);
+            CHECK(!strcmp(in->views[V_AREA0 + c].text, line), "areas panel shows '%s'", in->views[V_AREA0 + c].text);
             for (int f = 0; f < s->K; f++) {
                 int n = 0;
                 for (int i = 0; i < s->N; i++)
