@@ -44,7 +44,7 @@
 #define EV_N_MAX 300
 #define EV_FOLDS_MAX 10
 #define EV_C 6
-#define EV_G 40          /* side of each classifier's score grid */
+#define EV_G 32          /* side of each classifier's score grid */
 #define EV_BINS 20       /* score histogram */
 #define EV_H 8           /* the network's hidden units per layer */
 #define EV_BATCH 32      /* its mini-batch */
