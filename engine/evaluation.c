@@ -353,30 +353,33 @@ static void ev_score(const ev_state *s, const ev_models *m, const double *q, dou
 }
 
 //> fold
-/* One step: fold j is held out. Every classifier is fitted to the other points only, then scores
-   the points of fold j (their out-of-fold scores) and a grid over the plane. */
+/* One step: fold j is held out. Every classifier is fitted to the other points only, then
+   scores the points of fold j (their out-of-fold scores) and a grid over the plane. */
 static void ev_fold(mlm_instance *in, ev_state *s, int j) {
     const ev_desc *d = in->desc;
     ev_scratch *sc = s->sc;
     int M = 0;
     for (int i = 0; i < s->N; i++)
-        if (s->fold[i] != j) {
-            sc->xtr[M][0] = sc->x3[M][0] = s->x[i][0], sc->xtr[M][1] = sc->x3[M][1] = s->x[i][1];
-            sc->x3[M][2] = 1, sc->ytr[M] = sc->ytr32[M] = s->y[i], sc->ytr_d[M] = s->y[i];
+        if (s->fold[i] != j) { /* a training point: copied in the shapes each model reads */
+            sc->xtr[M][0] = sc->x3[M][0] = s->x[i][0];
+            sc->xtr[M][1] = sc->x3[M][1] = s->x[i][1];
+            sc->x3[M][2] = 1;
+            sc->ytr[M] = sc->ytr32[M] = s->y[i], sc->ytr_d[M] = s->y[i];
             M++;
         }
     ev_models m = {.M = M, .knn_k = d->knn_k};
     /* logistic regression: Newton's method from w = 0 until the step is negligible */
     for (int it = 0; it < EV_LR_ITERS; it++) {
-        double before[3] = {m.w[0], m.w[1], m.w[2]};
+        double b[3] = {m.w[0], m.w[1], m.w[2]};
         if (mlm_logreg_irls_step((const double(*)[3])sc->x3, sc->ytr_d, M, m.w, EV_LR_L2)) break;
-        if (fabs(m.w[0] - before[0]) + fabs(m.w[1] - before[1]) + fabs(m.w[2] - before[2]) < 1e-10) break;
+        if (fabs(m.w[0] - b[0]) + fabs(m.w[1] - b[1]) + fabs(m.w[2] - b[2]) < 1e-10) break;
     }
     /* naive Bayes: the maximum-likelihood Gaussians; k-NN keeps the points themselves */
     mlm_gauss_fit(m.g, &sc->xtr[0][0], sc->ytr, M, 2);
     /* the SVM: SMO on the dual, RBF kernel */
     mlm_svm_kernel kern = {.kind = MLM_SVM_RBF, .gamma = EV_SVM_GAMMA};
-    mlm_svm_smo_init(&m.smo, M, 2, &sc->xtr[0][0], sc->ytr, &kern, EV_SVM_C, 1e-3, 1, sc->smo_mem);
+    mlm_svm_smo_init(&m.smo, M, 2, &sc->xtr[0][0], sc->ytr, &kern, EV_SVM_C, 1e-3, 1,
+                     sc->smo_mem);
     mlm_svm_smo_fit(&m.smo, EV_SVM_STEPS);
     /* the tree: CART with the Gini impurity, grown to the depth limit */
     mlm_tree_setup(&m.tree, sc->tree_mem, M, sc->tree_cap);
@@ -392,9 +395,10 @@ static void ev_fold(mlm_instance *in, ev_state *s, int j) {
             ev_score(s, &m, s->x[i], sc6);
             for (int c = 0; c < EV_C; c++) s->oof[c][i] = sc6[c];
         }
+    const double h = 2 * MLM_D2_BOX / (EV_G - 1);
     for (int r = 0; r < EV_G; r++)
         for (int q = 0; q < EV_G; q++) {
-            double p[2] = {-MLM_D2_BOX + 2 * MLM_D2_BOX * q / (EV_G - 1), -MLM_D2_BOX + 2 * MLM_D2_BOX * r / (EV_G - 1)};
+            double p[2] = {-MLM_D2_BOX + q * h, -MLM_D2_BOX + r * h};
             ev_score(s, &m, p, sc6);
             for (int c = 0; c < EV_C; c++) s->grid[c][r * EV_G + q] = (float)sc6[c];
         }
@@ -490,6 +494,10 @@ static void ev_draw(mlm_instance *in, void *self) {
         v[V_AP0 + c].value = (float)s->ap[c], v[V_AP0 + c].hidden = 1;
         snprintf(s->area_text[c], sizeof s->area_text[c], "%s: AUC %.3f · AP %.3f", ev_name[c], s->auc[c], s->ap[c]);
         v[V_AREA0 + c].text = s->area_text[c], v[V_AREA0 + c].hidden = !any;
+    }
+    if (!any) { /* nothing scored yet: say when the areas come */
+        snprintf(s->area_text[0], sizeof s->area_text[0], "play: the areas grow fold by fold");
+        v[V_AREA0].hidden = 0;
     }
     v[V_ROC_AT].data = &s->at_roc[0][0], v[V_ROC_AT].count = any ? EV_C : 0;
     v[V_PR_AT].data = &s->at_pr[0][0], v[V_PR_AT].count = any ? EV_C : 0;

@@ -16,9 +16,15 @@ void mlm_confusion_at(const double *score, const int *y, int n, double t, mlm_co
     }
 }
 
-double mlm_precision(const mlm_confusion *c) { return c->tp + c->fp ? (double)c->tp / (c->tp + c->fp) : 1.0; }
-double mlm_recall(const mlm_confusion *c) { return c->tp + c->fn ? (double)c->tp / (c->tp + c->fn) : 0.0; }
-double mlm_fpr(const mlm_confusion *c) { return c->fp + c->tn ? (double)c->fp / (c->fp + c->tn) : 0.0; }
+double mlm_precision(const mlm_confusion *c) {
+    return c->tp + c->fp ? (double)c->tp / (c->tp + c->fp) : 1.0;
+}
+double mlm_recall(const mlm_confusion *c) {
+    return c->tp + c->fn ? (double)c->tp / (c->tp + c->fn) : 0.0;
+}
+double mlm_fpr(const mlm_confusion *c) {
+    return c->fp + c->tn ? (double)c->fp / (c->fp + c->tn) : 0.0;
+}
 double mlm_f1(const mlm_confusion *c) {
     int d = 2 * c->tp + c->fp + c->fn;
     return d ? 2.0 * c->tp / d : 0.0;
@@ -66,7 +72,8 @@ static int metrics_curve(const double *score, const int *y, int n, int pr, doubl
     m = 1;
     for (int j = 0; j < n;) {
         double s = score[order[j]];
-        for (; j < n && score[order[j]] == s; j++) y[order[j]] ? tp++ : fp++;
+        for (; j < n && score[order[j]] == s; j++) /* the whole group of tied scores */
+            y[order[j]] ? tp++ : fp++;
         mlm_confusion c = {tp, fp, Q - fp, P - tp};
         xy[2 * m] = pr ? mlm_recall(&c) : mlm_fpr(&c);
         xy[2 * m + 1] = pr ? mlm_precision(&c) : mlm_recall(&c);
