@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "classify.h"
 #include "datasets2d.h"
 #include "detmath.h"
 #include "iris.h"
@@ -142,57 +143,25 @@ _Static_assert(MLM_COUNT(kn_views) == KN_N_VIEWS, "one declaration per view");
 #define KN_A16(n) (((size_t)(n) + 15u) & ~(size_t)15u)
 #define KN_STATE_BYTES (KN_A16(sizeof(kn_state)) + 2 * KN_A16(sizeof(float) * 2 * 128))
 
-//> distance
-/* The three distances between points a and b of the plane. */
-static double kn_dist(int metric, const double *a, const double *b) {
-    double dx = fabs(a[0] - b[0]), dy = fabs(a[1] - b[1]);
-    if (metric == KN_MANHATTAN) return dx + dy;
-    if (metric == KN_CHEBYSHEV) return dx > dy ? dx : dy;
-    return sqrt(dx * dx + dy * dy);
-}
-//< distance
+/* The distances, the neighbour search and the vote live in the shared core
+   (engine/core/classify.c: mlm_knn_dist, mlm_knn_neighbours, mlm_knn_votes), where chapter 32
+   trains k-NN beside the book's other classifiers. */
+_Static_assert((int)KN_EUCLID == (int)MLM_KNN_EUCLID && (int)KN_MANHATTAN == (int)MLM_KNN_MANHATTAN &&
+                   (int)KN_CHEBYSHEV == (int)MLM_KNN_CHEBYSHEV,
+               "the metrics are the core's");
+_Static_assert(KN_CLASSES_MAX <= MLM_KNN_K_MAX && KN_N_MAX <= MLM_KNN_NB_MAX, "the core's vote holds every class and point");
 
-//> neighbours
-/* The k nearest of the N points x to q: their indices into nb (k,) and distances into d (k,),
-   nearest first, a tie in distance going to the lower index. One pass, keeping the k best so far
-   in order (an insertion sort that only ever holds k): N k comparisons at worst. */
+__attribute__((unused)) static double kn_dist(int metric, const double *a, const double *b) { return mlm_knn_dist(metric, a, b); }
+
 static int kn_neighbours(int metric, const double (*x)[2], int N, const double *q, int k, int *nb,
                          double *d) {
-    int m = 0;
-    if (k > N) k = N;
-    for (int i = 0; i < N; i++) {
-        double di = kn_dist(metric, x[i], q);
-        if (m == k && !(di < d[k - 1])) continue; /* no nearer than the k-th: the lower index stays */
-        int j = m < k ? m++ : k - 1;
-        while (j > 0 && di < d[j - 1]) d[j] = d[j - 1], nb[j] = nb[j - 1], j--;
-        d[j] = di, nb[j] = i;
-    }
-    return m;
+    return mlm_knn_neighbours(metric, x, N, q, k, nb, d);
 }
-//< neighbours
 
-//> vote
-/* The class the k nearest of x (N, 2), y (N,) vote for at q: one vote each, or 1/d each. A point
-   at distance 0 outweighs every other (its class wins among such points). A tie goes to the tied
-   class with the nearest member. */
 static int kn_classify(int metric, int weighted, const double (*x)[2], const int32_t *y, int N, int K,
                        const double *q, int k) {
-    int nb[KN_N_MAX];
-    double d[KN_N_MAX], votes[KN_CLASSES_MAX] = {0};
-    int m = kn_neighbours(metric, x, N, q, k, nb, d);
-    if (m == 0) return 0;
-    int exact = weighted && d[0] == 0;
-    for (int j = 0; j < m; j++) {
-        if (exact && d[j] != 0) break;
-        votes[y[nb[j]]] += weighted && !exact ? 1.0 / d[j] : 1.0;
-    }
-    double best = -1;
-    for (int c = 0; c < K; c++) best = votes[c] > best ? votes[c] : best;
-    for (int j = 0; j < m; j++) /* the nearest neighbour whose class has the most votes */
-        if (votes[y[nb[j]]] == best) return y[nb[j]];
-    return 0;
+    return mlm_knn_classify(metric, weighted, x, y, N, K, q, k);
 }
-//< vote
 
 //> regress
 /* Regression: the mean target of the k nearest of the n samples (rx, ry) to x (1-D distance). */

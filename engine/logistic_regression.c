@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "classify.h"
 #include "datasets2d.h"
 #include "detmath.h"
 #include "iris.h"
@@ -118,90 +119,17 @@ _Static_assert(MLM_COUNT(lr_views) == LR_N_VIEWS, "one declaration per view");
 #define LR_A16(n) (((size_t)(n) + 15u) & ~(size_t)15u)
 #define LR_STATE_BYTES (LR_A16(sizeof(lr_state)) + 2 * LR_A16(sizeof(float) * 2 * LR_HIST))
 
-//> loss
-/* log(1 + e^z) without overflow: for large z it is z, for very negative z it is e^z. */
-static double lr_softplus(double z) { return (z > 0 ? z : 0) + mlm_log(1 + mlm_exp(-fabs(z))); }
-
-/* The loss at w over the n rows of x, and (when g is not NULL) its gradient g (3,) and (when h is
-   not NULL) its Hessian h (3, 3). Each point contributes softplus(z) - y z, whose derivative in
-   z is σ(z) - y and second derivative σ(z)(1 - σ(z)). */
+/* The loss, its gradient and Hessian, and Newton's step live in the shared core
+   (engine/core/classify.c: mlm_logreg_loss, mlm_logreg_irls_step), where chapter 32 trains the
+   same logistic regression beside the book's other classifiers. */
 static double lr_loss(const double (*x)[3], const double *y, int n, const double *w, double l2,
                       double *g, double *h) {
-    double L = 0;
-    if (g) memset(g, 0, 3 * sizeof *g);
-    if (h) memset(h, 0, 9 * sizeof *h);
-    for (int i = 0; i < n; i++) {
-        double z = w[0] * x[i][0] + w[1] * x[i][1] + w[2] * x[i][2];
-        L += lr_softplus(z) - y[i] * z;
-        double p = mlm_sigmoid(z);
-        if (g)
-            for (int a = 0; a < 3; a++) g[a] += (p - y[i]) * x[i][a];
-        if (h)
-            for (int a = 0; a < 3; a++)
-                for (int b = 0; b < 3; b++) h[3 * a + b] += p * (1 - p) * x[i][a] * x[i][b];
-    }
-    double inv = n > 0 ? 1.0 / n : 0;
-    L = L * inv + 0.5 * l2 * (w[0] * w[0] + w[1] * w[1]);
-    if (g) {
-        for (int a = 0; a < 3; a++) g[a] *= inv;
-        g[0] += l2 * w[0], g[1] += l2 * w[1];
-    }
-    if (h) {
-        for (int k = 0; k < 9; k++) h[k] *= inv;
-        h[0] += l2, h[4] += l2;
-    }
-    return L;
-}
-//< loss
-
-/* Solve the 3 x 3 system a u = b by Gaussian elimination with partial pivoting; -1 if singular. */
-static int lr_solve3(const double *a_in, const double *b_in, double *u) {
-    double a[3][4];
-    for (int r = 0; r < 3; r++) {
-        for (int c = 0; c < 3; c++) a[r][c] = a_in[3 * r + c];
-        a[r][3] = b_in[r];
-    }
-    for (int c = 0; c < 3; c++) {
-        int piv = c;
-        for (int r = c + 1; r < 3; r++)
-            if (fabs(a[r][c]) > fabs(a[piv][c])) piv = r;
-        if (!(fabs(a[piv][c]) > 1e-300)) return -1;
-        for (int k = 0; k < 4; k++) {
-            double t = a[c][k];
-            a[c][k] = a[piv][k], a[piv][k] = t;
-        }
-        for (int r = c + 1; r < 3; r++) {
-            double f = a[r][c] / a[c][c];
-            for (int k = c; k < 4; k++) a[r][k] -= f * a[c][k];
-        }
-    }
-    for (int r = 2; r >= 0; r--) {
-        double s = a[r][3];
-        for (int k = r + 1; k < 3; k++) s -= a[r][k] * u[k];
-        u[r] = s / a[r][r];
-    }
-    return mlm_isfinite(u[0] + u[1] + u[2]) ? 0 : -1;
+    return mlm_logreg_loss(x, y, n, w, l2, g, h);
 }
 
-//> irls
-/* One Newton step as iteratively reweighted least squares: with weights s_i = p_i (1 - p_i) and
-   the working response t_i = z_i + (y_i - p_i) / s_i, the new weights solve the weighted least
-   squares problem (Xᵀ S X + N λ D) w' = Xᵀ S t (D = diag(1, 1, 0)). Multiplying out S t =
-   S X w + (y - p) avoids dividing by an s_i that may be tiny. */
 static int lr_irls_step(const double (*x)[3], const double *y, int n, double *w, double l2) {
-    double A[9] = {0}, b[3] = {0};
-    for (int i = 0; i < n; i++) {
-        double z = w[0] * x[i][0] + w[1] * x[i][1] + w[2] * x[i][2];
-        double p = mlm_sigmoid(z), s = p * (1 - p);
-        for (int a = 0; a < 3; a++) {
-            b[a] += x[i][a] * (s * z + (y[i] - p));
-            for (int c = 0; c < 3; c++) A[3 * a + c] += s * x[i][a] * x[i][c];
-        }
-    }
-    A[0] += n * l2, A[4] += n * l2;
-    return lr_solve3(A, b, w);
+    return mlm_logreg_irls_step(x, y, n, w, l2);
 }
-//< irls
 
 static void lr_add(lr_state *s, double x1, double x2, double y) {
     s->x[s->N][0] = x1, s->x[s->N][1] = x2, s->x[s->N][2] = 1, s->y[s->N] = y;

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "classify.h"
 #include "datasets2d.h"
 #include "detmath.h"
 #include "iris.h"
@@ -39,8 +40,7 @@
 #define NB_K_MAX 5
 #define NB_GRID 80
 #define NB_ELL 48        /* segments of one ellipse */
-#define NB_EPS 0.01      /* added to every variance: a class of one point, or of points on a line,
-                            would otherwise have variance 0 and an infinitely tall density */
+#define NB_EPS MLM_GAUSS_EPS /* added to every variance (engine/core/classify.h) */
 #define NB_PTS_MAX (NB_N_MAX + MLM_POINTS_MAX)
 
 enum { NB_BLOBS, NB_CROSS, NB_OVERLAP, NB_IRIS, NB_NONE };
@@ -55,13 +55,10 @@ typedef struct {
     int add;      /* the class a press adds (0..4); default 0 */
 } nb_desc;
 
-/* The maximum-likelihood Gaussian of one class: what nb_fit estimates. */
-typedef struct {
-    int n;              /* points of the class */
-    double mean[2];     /* sample mean */
-    double var[2];      /* biased sample variances: (1/n) sum (x_j - mean_j)^2 */
-    double cov;         /* biased sample covariance of the two coordinates */
-} nb_class;
+/* The maximum-likelihood Gaussian of one class (engine/core/classify.h): count, mean, biased
+   variances and covariance. */
+typedef mlm_gauss_class nb_class;
+_Static_assert(NB_K_MAX <= MLM_GAUSS_K_MAX, "the core's posterior holds every class");
 
 typedef struct {
     double *x;   /* (N, 2) generated points */
@@ -149,83 +146,16 @@ _Static_assert(MLM_COUNT(nb_views) == NB_N_VIEWS, "one declaration per view");
 
 /* ---- the estimates ---- */
 
-//> fit
-/* The maximum-likelihood Gaussian of each class from points x (S, 2) with labels y (S,): the
-   class's count, its sample mean and its biased sample variances and covariance (dividing by
-   n_k, not n_k - 1: the maximum of the likelihood, as the chapter derives). */
-static void nb_fit(nb_class *out, const double *x, const int *y, int S, int K) {
-    memset(out, 0, sizeof(nb_class) * (size_t)K);
-    for (int i = 0; i < S; i++) {
-        nb_class *c = &out[y[i]];
-        c->n++;
-        c->mean[0] += x[2 * i], c->mean[1] += x[2 * i + 1];
-    }
-    for (int k = 0; k < K; k++)
-        if (out[k].n) out[k].mean[0] /= out[k].n, out[k].mean[1] /= out[k].n;
-    for (int i = 0; i < S; i++) {
-        nb_class *c = &out[y[i]];
-        double d0 = x[2 * i] - c->mean[0], d1 = x[2 * i + 1] - c->mean[1];
-        c->var[0] += d0 * d0, c->var[1] += d1 * d1, c->cov += d0 * d1;
-    }
-    for (int k = 0; k < K; k++)
-        if (out[k].n) out[k].var[0] /= out[k].n, out[k].var[1] /= out[k].n, out[k].cov /= out[k].n;
-}
-//< fit
+/* Fitting and Bayes' rule live in the shared core (engine/core/classify.c: mlm_gauss_fit,
+   mlm_gauss_pool, mlm_gauss_posterior), where chapter 32 trains naive Bayes beside the book's
+   other classifiers. */
+static void nb_fit(nb_class *out, const double *x, const int *y, int S, int K) { mlm_gauss_fit(out, x, y, S, K); }
 
-/* With shared on: every class's (co)variance replaced by the pooled one, the count-weighted mean
-   of the classes' (the maximum-likelihood estimate when all classes share one). */
-static void nb_pool(nb_class *cls, int K) {
-    double v0 = 0, v1 = 0, cv = 0;
-    int n = 0;
-    for (int k = 0; k < K; k++) {
-        v0 += cls[k].n * cls[k].var[0], v1 += cls[k].n * cls[k].var[1], cv += cls[k].n * cls[k].cov;
-        n += cls[k].n;
-    }
-    if (!n) return;
-    for (int k = 0; k < K; k++) cls[k].var[0] = v0 / n, cls[k].var[1] = v1 / n, cls[k].cov = cv / n;
-}
+static void nb_pool(nb_class *cls, int K) { mlm_gauss_pool(cls, K); }
 
-//> posterior
-/* Bayes' rule: P(k | x) = pi_k p(x | k) / sum_j pi_j p(x | j), with pi_k = n_k / n. Computed from
-   logs, log pi_k + log p(x | k), and normalised by the softmax (which subtracts the largest first:
-   far from every class each density underflows to 0, but their logs do not). Naive Bayes
-   multiplies one Gaussian per coordinate (a diagonal covariance); the full model uses the 2 x 2
-   covariance [v0 c; c v1] with determinant v0 v1 - c^2. A class with no points gets
-   probability 0. post (K,). Returns the most probable class. */
 static int nb_posterior(const nb_class *cls, int K, int full, const double *x, double *post) {
-    const double LOG_2PI = 1.8378770664093453;
-    double logj[NB_K_MAX];
-    int n = 0;
-    for (int k = 0; k < K; k++) n += cls[k].n;
-    int present[NB_K_MAX], P = 0;
-    for (int k = 0; k < K; k++) {
-        const nb_class *c = &cls[k];
-        if (!c->n) continue;
-        double v0 = c->var[0] + NB_EPS, v1 = c->var[1] + NB_EPS;
-        double d0 = x[0] - c->mean[0], d1 = x[1] - c->mean[1], q, logdet;
-        if (full) {
-            double det = v0 * v1 - c->cov * c->cov;
-            q = (v1 * d0 * d0 - 2 * c->cov * d0 * d1 + v0 * d1 * d1) / det;
-            logdet = mlm_log(det);
-        } else {
-            q = d0 * d0 / v0 + d1 * d1 / v1;
-            logdet = mlm_log(v0) + mlm_log(v1);
-        }
-        logj[P] = mlm_log((double)c->n / n) - 0.5 * (2 * LOG_2PI + logdet + q);
-        present[P++] = k;
-    }
-    for (int k = 0; k < K; k++) post[k] = 0;
-    if (!P) return 0;
-    double p[NB_K_MAX];
-    mlm_softmax(p, logj, P);
-    int best = present[0];
-    for (int j = 0; j < P; j++) {
-        post[present[j]] = p[j];
-        if (p[j] > post[best]) best = present[j];
-    }
-    return best;
+    return mlm_gauss_posterior(cls, K, full, x, post);
 }
-//< posterior
 
 /* ---- iris, all four measurements: leave-one-out accuracy of naive Bayes ---- */
 
