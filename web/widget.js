@@ -12,6 +12,7 @@
 import { openRun } from './remote.js';
 import { linkCap } from './run.js';
 import { drawPanel, readTheme } from './render.js';
+import { panelSignature, sameSignature } from './changes.js';
 import { SEED_MAX, applies, checkText, clampParam, decodeSeed, formatReadout, formatValue, logPosition, logValue, parseNumber,
   readWidgetState, statePairs } from './state.js';
 import { claimScroll, copyText, currentQuery, linkTo, migrate, namesHeading, writeAddress } from './links.js';
@@ -819,16 +820,21 @@ export class Widget {
       const pe = this.panelEls[i];
       const pst = inst.panels[i];
       if (pe.cell.hidden !== pst.hidden) pe.cell.hidden = pst.hidden;
-      if (pst.hidden) return;
+      if (pst.hidden) { pe.sig = null; return; }
       const c = pe.canvas;
       const W = c.clientWidth, H = c.clientHeight;
-      if (!W || !H) return;
+      if (!W || !H) { pe.sig = null; return; }
       const bw = Math.round(W * dpr), bh = Math.round(H * dpr);
+      const views = [];
+      this.manifest.views.forEach((v, k) => { if (v.panel === i) views.push({ decl: v, st: inst.views[k] }); });
+      // A panel whose inputs are those of the picture it shows is left as it is (web/changes.js).
+      const sig = panelSignature(bw, bh, W, H, theme, pst, views);
+      sig.cache = this.caches[i];
+      if (pe.sig && pe.sig.cache === sig.cache && c.width === bw && c.height === bh && sameSignature(pe.sig, sig)) return;
+      pe.sig = sig;
       if (c.width !== bw || c.height !== bh) { c.width = bw; c.height = bh; }
       const ctx = c.getContext('2d');
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      const views = [];
-      this.manifest.views.forEach((v, k) => { if (v.panel === i) views.push({ decl: v, st: inst.views[k] }); });
       pe.geom = drawPanel(ctx, W, H, decl, pst, views, theme, this.caches[i]);
       this.showLegend(pe, pe.geom.legend);
       this.fitHeight(pe, pe.geom);
