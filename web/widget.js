@@ -830,6 +830,10 @@ export class Widget {
       // A panel whose inputs are those of the picture it shows is left as it is (web/changes.js).
       const sig = panelSignature(bw, bh, W, H, theme, pst, views);
       sig.cache = this.caches[i];
+      if (!pe.watched) { // a canvas the browser dropped and gave back blank is drawn again
+        pe.watched = true;
+        c.addEventListener('contextrestored', () => { pe.sig = null; this.dirty = true; this.rt.wake(); });
+      }
       if (pe.sig && pe.sig.cache === sig.cache && c.width === bw && c.height === bh && sameSignature(pe.sig, sig)) return;
       pe.sig = sig;
       if (c.width !== bw || c.height !== bh) { c.width = bw; c.height = bh; }
@@ -855,9 +859,11 @@ export class Widget {
     const s = inst.steps;
     const stepText = `Step ${s.toLocaleString('en-US')}`;
     if (this.stepOut.textContent !== stepText) this.stepOut.textContent = stepText;
-    this.timeSlider.max = String(this.maxStep);
-    if (document.activeElement !== this.timeSlider) this.timeSlider.value = String(s);
-    this.timeSlider.setAttribute('aria-valuetext', stepText);
+    // Written only when they differ: each write invalidates the slider's style and layout.
+    const max = String(this.maxStep), now = String(s);
+    if (this.timeSlider.max !== max) this.timeSlider.max = max;
+    if (document.activeElement !== this.timeSlider && this.timeSlider.value !== now) this.timeSlider.value = now;
+    if (this.timeSlider.getAttribute('aria-valuetext') !== stepText) this.timeSlider.setAttribute('aria-valuetext', stepText);
     this.describeNow(text);
     // The help lists the panels on show.
     const shown = inst.panels.map((p) => (p.hidden ? 1 : 0)).join('');
