@@ -43,7 +43,10 @@ const runtime = {
     const alone = local.length === 1 && !local[0].running;
     const share = Math.min(alone ? REPLAY_BUDGET_MS : STEP_BUDGET_MS, FRAME_WORK_MS - this.drawMs);
     const budget = Math.max(1, share) / Math.max(1, local.length);
-    for (const w of active) w.tick(dt, budget);
+    // A widget on the page steps before drawing; a worker's tick is only posted, and is posted
+    // after drawing (below), so on a busy machine the worker's burst of steps does not take the
+    // core the page is drawing on. The page draws the worker's latest picture either way.
+    for (const w of local) w.tick(dt, budget);
     this.theme ||= readTheme(document.body);
     const t0 = performance.now();
     let drawn = 0;
@@ -60,6 +63,7 @@ const runtime = {
     if (drawn) this.drawMs = 0.8 * this.drawMs + 0.2 * (performance.now() - t0);
     if (this.widgets.some((w) => w.active || (w.dirty && w.inst && w.visible))) this.wake();
     else this.last = 0;
+    for (const w of active) if (w.inst.remote) w.tick(dt, budget);
   },
   redrawAll() {
     this.theme = null;

@@ -14,6 +14,7 @@
 import { openRun } from './remote.js';
 import { linkCap } from './run.js';
 import { drawPanel, readTheme } from './render.js';
+import { panelSignature, sameSignature } from './changes.js';
 import { SEED_MAX, applies, checkText, clampParam, decodeSeed, formatReadout, formatValue, logPosition, logValue, parseNumber,
   readWidgetState, statePairs } from './state.js';
 import { claimScroll, copyText, currentQuery, linkTo, migrate, namesHeading, writeAddress } from './links.js';
@@ -928,16 +929,25 @@ export class Widget {
       const pe = this.panelEls[i];
       const pst = inst.panels[i];
       if (pe.cell.hidden !== pst.hidden) pe.cell.hidden = pst.hidden;
-      if (pst.hidden) return;
+      if (pst.hidden) { pe.sig = null; return; }
       const c = pe.canvas;
       const W = c.clientWidth, H = c.clientHeight;
-      if (!W || !H) return;
+      if (!W || !H) { pe.sig = null; return; }
       const bw = Math.round(W * dpr), bh = Math.round(H * dpr);
+      const views = [];
+      this.manifest.views.forEach((v, k) => { if (v.panel === i) views.push({ decl: v, st: inst.views[k] }); });
+      // A panel whose inputs are those of the picture it shows is left as it is (web/changes.js).
+      const sig = panelSignature(bw, bh, W, H, theme, pst, views);
+      sig.cache = this.caches[i];
+      if (!pe.watched) { // a canvas the browser dropped and gave back blank is drawn again
+        pe.watched = true;
+        c.addEventListener('contextrestored', () => { pe.sig = null; this.dirty = true; this.rt.wake(); });
+      }
+      if (pe.sig && pe.sig.cache === sig.cache && c.width === bw && c.height === bh && sameSignature(pe.sig, sig)) return;
+      pe.sig = sig;
       if (c.width !== bw || c.height !== bh) { c.width = bw; c.height = bh; }
       const ctx = c.getContext('2d');
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      const views = [];
-      this.manifest.views.forEach((v, k) => { if (v.panel === i) views.push({ decl: v, st: inst.views[k] }); });
       pe.geom = drawPanel(ctx, W, H, decl, pst, views, theme, this.caches[i]);
       this.showLegend(pe, pe.geom.legend);
       this.fitHeight(pe, pe.geom);
@@ -958,9 +968,11 @@ export class Widget {
     const s = inst.steps;
     const stepText = `Step ${s.toLocaleString('en-US')}`;
     if (this.stepOut.textContent !== stepText) this.stepOut.textContent = stepText;
-    this.timeSlider.max = String(this.maxStep);
-    if (document.activeElement !== this.timeSlider) this.timeSlider.value = String(s);
-    this.timeSlider.setAttribute('aria-valuetext', stepText);
+    // Written only when they differ: each write invalidates the slider's style and layout.
+    const max = String(this.maxStep), now = String(s);
+    if (this.timeSlider.max !== max) this.timeSlider.max = max;
+    if (document.activeElement !== this.timeSlider && this.timeSlider.value !== now) this.timeSlider.value = now;
+    if (this.timeSlider.getAttribute('aria-valuetext') !== stepText) this.timeSlider.setAttribute('aria-valuetext', stepText);
     this.describeNow(text);
     // The help lists the panels on show.
     const shown = inst.panels.map((p) => (p.hidden ? 1 : 0)).join('');

@@ -25,6 +25,7 @@ let seq = 0;
 let events = [];
 let pumping = false;
 let lastFrame = 0;
+let pictureSeq = -1; // the command the last picture posted answered
 const yieldPort = new MessageChannel();
 
 function state() {
@@ -39,6 +40,9 @@ function state() {
 // Post the run's state, and with `picture` the views the module draws now (copied out of the
 // wasm heap into buffers of their own, which are transferred).
 function post(picture, tick = false) {
+  // The page keeps only frames that answer its latest command (remote.js): a picture posted before
+  // this command (a replay's last, say) is dropped there, so this answer brings the picture again.
+  if (run && pictureSeq !== seq) picture = true;
   const msg = { op: 'frame', seq, tick, state: state(), events };
   events = [];
   const transfer = [];
@@ -52,6 +56,7 @@ function post(picture, tick = false) {
     });
     msg.panels = run.panels.map((p) => ({ ...p }));
     lastFrame = performance.now();
+    pictureSeq = seq;
   }
   postMessage(msg, transfer);
 }
