@@ -72,8 +72,10 @@ serve: setup
 
 # Every test: engine (ASan+UBSan), generator, runtime logic and wasm/native parity, browser, and
 # a few seconds of each fuzzer over its saved corpus.
+# The build runs one job per core unless make was given -j already.
+JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 2))
 test: setup
-	@$(MAKE) --no-print-directory site $(ENGINE_TESTS) build/native/mlmbook build/native/mlmrun $(FUZZERS)
+	@$(MAKE) --no-print-directory $(JOBS) site $(ENGINE_TESTS) build/native/mlmbook build/native/mlmrun $(FUZZERS)
 	@tests/run.sh
 
 # One chapter only: make check NAME=slug runs the engine tests of the modules chapters/NN-slug.md
@@ -83,7 +85,7 @@ check: setup
 	@mods=$$(tests/run.sh modules "$(NAME)") || exit 2; \
 	  tests=$$(for m in $$mods; do for t in test_$$m test_quotes_$$m; do \
 	    [ -f tests/engine/$$t.c ] && echo build/test/$$t; done; done); \
-	  $(MAKE) --no-print-directory site build/native/mlmrun $$tests
+	  $(MAKE) --no-print-directory $(JOBS) site build/native/mlmrun $$tests
 	@MLM_ONLY="$(NAME)" tests/run.sh engine web browser
 
 test-engine: $(ENGINE_TESTS)
