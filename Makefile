@@ -72,8 +72,10 @@ serve: setup
 
 # Every test: engine (ASan+UBSan), generator, runtime logic and wasm/native parity, browser, and
 # a few seconds of each fuzzer over its saved corpus.
+# The build runs one job per core unless make was given -j already.
+JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 2))
 test: setup
-	@$(MAKE) --no-print-directory site $(ENGINE_TESTS) build/native/mlmbook build/native/mlmrun $(FUZZERS)
+	@$(MAKE) --no-print-directory $(JOBS) site $(ENGINE_TESTS) build/native/mlmbook build/native/mlmrun $(FUZZERS)
 	@tests/run.sh
 
 # One chapter only: make check NAME=slug runs the engine tests of the modules chapters/NN-slug.md
@@ -83,7 +85,7 @@ check: setup
 	@mods=$$(tests/run.sh modules "$(NAME)") || exit 2; \
 	  tests=$$(for m in $$mods; do for t in test_$$m test_quotes_$$m; do \
 	    [ -f tests/engine/$$t.c ] && echo build/test/$$t; done; done); \
-	  $(MAKE) --no-print-directory site build/native/mlmrun $$tests
+	  $(MAKE) --no-print-directory $(JOBS) site build/native/mlmrun $$tests
 	@MLM_ONLY="$(NAME)" tests/run.sh engine web browser
 
 test-engine: $(ENGINE_TESTS)
@@ -176,29 +178,37 @@ build/native/mlmbook: $(GEN_SRC) $(GEN_H) $(ENGINE_OBJ) | build/native
 build/native/mlmrun: tests/tools/mlmrun.c $(ENGINE_OBJ) | build/native
 	$(CC) $(CFLAGS_NATIVE) $< $(ENGINE_OBJ) -lm -o $@
 
-# Engine tests: each includes its module's source and is built with ASan and UBSan.
+# Engine tests: each includes its module's source and is built with ASan and UBSan. The shared
+# core is compiled with the same flags once, into build/test/obj/, and linked into every test
+# (compiling it again for each test took five times as long as the test's own source).
 # Pinned numbers (tests/engine/test_quotes_x.c) include module x's source, like its own test.
-build/test/test_quotes_%: tests/engine/test_quotes_%.c engine/%.c tests/engine/check.h $(wildcard engine/core/*.c) $(CORE_H) | build/test
-	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< \
-		$(CORE_LIB) engine/core/manifest.c -lm -o $@
+TEST_CFLAGS := $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core
+TEST_CORE := $(patsubst engine/core/%.c,build/test/obj/core_%.o,$(CORE_LIB) engine/core/manifest.c)
+.SECONDARY: $(TEST_CORE)
 
-build/test/test_%: tests/engine/test_%.c engine/%.c tests/engine/check.h $(wildcard engine/core/*.c) $(CORE_H) | build/test
-	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< \
-		$(CORE_LIB) engine/core/manifest.c -lm -o $@
+build/test/obj/core_%.o: engine/core/%.c $(CORE_H) | build/test/obj
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-# Tests of shared core code (engine/core/x.c) include that file instead of a module.
-build/test/test_%: tests/engine/test_%.c engine/core/%.c tests/engine/check.h $(wildcard engine/core/*.c) $(CORE_H) | build/test
-	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< \
-		$(filter-out engine/core/$*.c,$(CORE_LIB)) engine/core/manifest.c -lm -o $@
+build/test/test_quotes_%: tests/engine/test_quotes_%.c engine/%.c tests/engine/check.h $(TEST_CORE) $(CORE_H) | build/test
+	$(CC) $(TEST_CFLAGS) -Itests/engine $< $(TEST_CORE) -lm -o $@
+
+build/test/test_%: tests/engine/test_%.c engine/%.c tests/engine/check.h $(TEST_CORE) $(CORE_H) | build/test
+	$(CC) $(TEST_CFLAGS) -Itests/engine $< $(TEST_CORE) -lm -o $@
+
+# Tests of shared core code (engine/core/x.c) include that file instead of a module, and link
+# the rest of the core.
+build/test/test_%: tests/engine/test_%.c engine/core/%.c tests/engine/check.h $(TEST_CORE) $(CORE_H) | build/test
+	$(CC) $(TEST_CFLAGS) -Itests/engine $< $(filter-out build/test/obj/core_$*.o,$(TEST_CORE)) -lm -o $@
 
 # The SVM's shared checks (run by test_svm) are a header of their own.
 build/test/test_svm build/test/test_support_vectors: tests/engine/svm_checks.h
+# The convolution checks are shared the same way.
+build/test/test_cnn build/test/test_conv build/test/test_convolution: tests/engine/conv_checks.h
 
 # The checkpoint test runs every module of the registry, so it links them all.
 build/test/test_checkpoint: tests/engine/test_checkpoint.c tests/engine/check.h build/registry.c \
-		$(wildcard engine/*.c) $(wildcard engine/core/*.c) $(CORE_H) | build/test
-	$(CC) $(WARN) $(FPFLAGS) -O1 -g $(SANITIZE) -Iengine/core -Itests/engine $< build/registry.c \
-		$(wildcard engine/*.c) $(CORE_LIB) engine/core/manifest.c -lm -o $@
+		$(wildcard engine/*.c) $(TEST_CORE) $(CORE_H) | build/test
+	$(CC) $(TEST_CFLAGS) -Itests/engine $< build/registry.c $(wildcard engine/*.c) $(TEST_CORE) -lm -o $@
 
 # ---- wasm ----
 
@@ -214,5 +224,5 @@ build/wasm/obj/%.export.o: engine/core/wasm.c $(CORE_H) | build/wasm/obj
 build/wasm/%.mjs: build/wasm/obj/%.o build/wasm/obj/%.export.o $(WASM_CORE) | build/wasm
 	$(EMCC) $(EMFLAGS) $^ -o $@
 
-build/native build/test build/wasm build/wasm/obj build/bench build/fuzz:
+build/native build/test build/test/obj build/wasm build/wasm/obj build/bench build/fuzz:
 	@mkdir -p $@

@@ -62,6 +62,7 @@ add() {
 }
 
 for s in $suites; do
+  t_suite=$(date +%s)
   case $s in
   engine)
     echo "== engine tests (ASan + UBSan)"
@@ -77,11 +78,38 @@ for s in $suites; do
     else
       tests=$(ls build/test/test_* 2>/dev/null)
     fi
+    # MLM_ENGINE_JOBS binaries at once (default 2: each is single-threaded), the slowest of the
+    # last run first (build/test/.seconds) so that no long one starts last. Each writes its own
+    # log, gathered in the usual order afterwards; the slowest are listed with their seconds.
+    ejobs=${MLM_ENGINE_JOBS:-2}
+    times=build/test/.seconds
+    : > "$log.times"
+    order=$(for t in $tests; do
+      s=$(awk -v n="$(basename "$t")" '$1 == n { print $2 }' "$times" 2>/dev/null)
+      echo "${s:-999} $t"
+    done | sort -rn | awk '{ print $2 }')
+    for t in $order; do echo "$t"; done | xargs -P "$ejobs" -n 1 sh -c '
+      t=$1; n=$(basename "$t"); out=$0.$n
+      if [ -x "$t" ]; then
+        t0=$(date +%s%N); "$t" > "$out" 2>&1; rc=$?; t1=$(date +%s%N)
+      else
+        echo "$t is not built" > "$out"; rc=1; t0=0; t1=0
+      fi
+      echo "$n $(( (t1 - t0) / 1000000 )) $rc" >> "$0.times"' "$log"
     for t in $tests; do
-      [ -x "$t" ] || { echo "$t is not built" >> "$log"; st=1; continue; }
-      "$t" >> "$log" 2>&1 || st=1
+      n=$(basename "$t")
+      cat "$log.$n" >> "$log" 2>/dev/null || echo "$t did not run" >> "$log"
+      rm -f "$log.$n"
+      awk -v n="$n" '$1 == n && $3 != 0 { bad = 1 } $1 == n { seen = 1 } END { exit !(bad || !seen) }' "$log.times" && st=1
     done
     grep -v '^$' "$log" | grep -E 'passed|failed|check failed|ERROR|runtime error' | head -50
+    sort -k2,2nr "$log.times" | head -5 | awk '{ printf "  slowest: %s %.1f s\n", $1, $2 / 1000 }'
+    # remember every binary's seconds for the next run's order (kept for ones not run this time)
+    if [ -d build/test ]; then
+      { awk '{ printf "%s %.1f\n", $1, $2 / 1000 }' "$log.times"
+        [ -f "$times" ] && awk 'NR == FNR { ran[$1] = 1; next } !($1 in ran)' "$log.times" "$times"; } > "$times.new"
+      mv "$times.new" "$times"
+    fi
     add engine $st
     ;;
   generator)
@@ -119,20 +147,35 @@ for s in $suites; do
     k=0
     while [ $k -lt "$jobs" ]; do
       files="$paged $(echo "$deal" | awk -v k=$k '$1 == k { print $2 }')"
-      MLM_SHARD="$k/$jobs" node --test --test-concurrency=1 --test-reporter=tap $files > "$log.$k" 2>&1 &
+      # one node process per file, one after the other, so that each file's seconds are known
+      ( rc=0
+        : > "$log.$k"
+        for f in $files; do
+          t0=$(date +%s%N)
+          MLM_SHARD="$k/$jobs" node --test --test-reporter=tap "$f" >> "$log.$k" 2>&1 || rc=1
+          echo "$k $(( ($(date +%s%N) - t0) / 1000000 )) $f" >> "$log.ftimes"
+        done
+        exit $rc ) &
       pids="$pids $!"
       k=$((k + 1))
     done
     st=0
     for p in $pids; do wait "$p" || st=1; done
+    # seconds per file and shard, and the slowest tests (a page's checks are one test)
+    sort -k3,3 -k1,1n "$log.ftimes" | awk '{ printf "  shard %s: %6.1f s %s\n", $1, $2 / 1000, $3 }'
+    awk '{ s[$1] += $2 } END { for (k in s) printf "  shard %s: %.0f s in all\n", k, s[k] / 1000 }' "$log.ftimes" | sort
+    rm -f "$log.ftimes"
     k=0
     while [ $k -lt "$jobs" ]; do
       cat "$log.$k" >> "$log"
       rm -f "$log.$k"
       k=$((k + 1))
     done
-    grep -E '^not ok|^# (pass|fail)' "$log"
+    grep -E '^not ok' "$log"
     [ $st -eq 0 ] || grep -B2 -A25 '^not ok' "$log" | head -120
+    awk '/^    (not )?ok [0-9]+ - / { sub(/^    (not )?ok [0-9]+ - /, ""); name = $0; next }
+         name != "" && /^      duration_ms: / { printf "%.1f\t%s\n", $2 / 1000, name; name = "" }' "$log" |
+      sort -rn | head -8 | awk -F '\t' '{ printf "  slowest: %6.1f s  %s\n", $1, $2 }'
     add browser $st
     ;;
   fuzz)
@@ -178,6 +221,7 @@ for s in $suites; do
     exit 2
     ;;
   esac
+  echo "== $s took $(( $(date +%s) - t_suite )) s"
 done
 echo "== took $(( $(date +%s) - t_start )) s"
 echo "$passed passed, $failed failed"
