@@ -177,3 +177,44 @@ void gpt_backward(const gpt_config *c, const float *params, float *grads, const 
     tn_embed_backward(g.wte, g.wpe, d.encoded, tok, B, T, C);
 }
 //< gpt_backward
+
+//> gpt_forward_rows
+/* One sequence, rows t0 <= t < t1 only, every operation applied to those rows alone: all of them
+   act on each position separately except attention, which reads the keys and values of the
+   earlier rows, already in the work space. */
+void gpt_forward_rows(const gpt_config *c, const float *params, float *actmem, const int32_t *tok,
+                      int T, int t0, int t1) {
+    gpt_params p;
+    gpt_acts a;
+    gpt_params_point(&p, (float *)params, c);
+    gpt_acts_point(&a, actmem, c, 1, T);
+    int C = c->C, NH = c->NH, V = c->V, n = t1 - t0;
+    size_t NC = (size_t)T * C, r = (size_t)t0 * C;
+    tn_embed_forward(a.encoded + r, tok + t0, p.wte, p.wpe + r, 1, n, C);
+    const float *x = a.encoded;
+    for (int l = 0; l < c->L; l++) {
+        float *ln1 = a.ln1 + l * NC, *qkv = a.qkv + l * 3 * NC, *atty = a.atty + l * NC;
+        float *att = a.att + (size_t)l * NH * T * T, *attproj = a.attproj + l * NC;
+        float *res2 = a.res2 + l * NC, *ln2 = a.ln2 + l * NC, *fch = a.fch + l * 4 * NC;
+        float *fch_gelu = a.fch_gelu + l * 4 * NC, *fcproj = a.fcproj + l * NC, *res3 = a.res3 + l * NC;
+        tn_layernorm_forward(ln1 + r, a.ln1_mean + l * T + t0, a.ln1_rstd + l * T + t0, x + r,
+                             p.ln1w + l * C, p.ln1b + l * C, n, C);
+        tn_matmul_forward(qkv + 3 * r, ln1 + r, p.qkvw + (size_t)l * 3 * C * C, p.qkvb + l * 3 * C, n, C, 3 * C);
+        tn_attention_forward_rows(atty, att, qkv, T, C, NH, t0, t1);
+        tn_matmul_forward(attproj + r, atty + r, p.projw + (size_t)l * C * C, p.projb + l * C, n, C, C);
+        tn_residual_forward(res2 + r, x + r, attproj + r, n * C);
+        tn_layernorm_forward(ln2 + r, a.ln2_mean + l * T + t0, a.ln2_rstd + l * T + t0, res2 + r,
+                             p.ln2w + l * C, p.ln2b + l * C, n, C);
+        tn_matmul_forward(fch + 4 * r, ln2 + r, p.fcw + (size_t)l * 4 * C * C, p.fcb + l * 4 * C, n, C, 4 * C);
+        if (c->act == GPT_RELU) tn_relu_forward(fch_gelu + 4 * r, fch + 4 * r, 4 * n * C);
+        else tn_gelu_forward(fch_gelu + 4 * r, fch + 4 * r, 4 * n * C);
+        tn_matmul_forward(fcproj + r, fch_gelu + 4 * r, p.fcprojw + (size_t)l * 4 * C * C,
+                          p.fcprojb + l * C, n, 4 * C, C);
+        tn_residual_forward(res3 + r, res2 + r, fcproj + r, n * C);
+        x = res3;
+    }
+    tn_layernorm_forward(a.lnf + r, a.lnf_mean + t0, a.lnf_rstd + t0, x + r, p.lnfw, p.lnfb, n, C);
+    tn_matmul_forward(a.logits + (size_t)t0 * V, a.lnf + r, p.headw, p.headb, n, C, V);
+    tn_softmax_forward(a.probs + (size_t)t0 * V, a.logits + (size_t)t0 * V, n, V);
+}
+//< gpt_forward_rows

@@ -72,6 +72,12 @@ void gpt_init(const gpt_config *c, float *params, mlm_rng *rng);
    symbols in nats (acts->probs holds every position's distribution either way), else 0. */
 double gpt_forward(const gpt_config *c, const float *params, float *actmem, const int32_t *tok,
                    const int32_t *targets, int B, int T);
+/* Generation, one character at a time: the forward pass of one sequence (B = 1, work space laid
+   out for T positions) for rows t0 <= t < t1 alone, when rows before t0 are already computed in
+   actmem (their keys and values are all a new row needs). The rows' distributions land in
+   probs; the bits are those of gpt_forward(tok, NULL, 1, T) on the same rows. */
+void gpt_forward_rows(const gpt_config *c, const float *params, float *actmem, const int32_t *tok,
+                      int T, int t0, int t1);
 /* Backward pass after gpt_forward with targets: grads (gpt_num_params) += dLoss/dparams.
    gradmem is gpt_num_acts(c, B, T) floats of work space (zeroed here). */
 void gpt_backward(const gpt_config *c, const float *params, float *grads, const float *actmem,

@@ -81,21 +81,44 @@ void tn_matmul_forward(float *out, const float *inp, const float *w, const float
 //< matmul_forward
 
 //> matmul_backward
+/* y += sum_k a[k * as] x_k for K vectors x_k = x + k * xs (n floats each), added in the order
+   k = 0, 1, ...: 16 floats of y at a time stay in registers while the K products are added. The
+   per-element order is that of K separate tn_axpy calls, so the bits are too. */
+static void tn_axpy_many(float *y, const float *a, size_t as, const float *x, size_t xs, int K,
+                         int n) {
+    int c = 0;
+    for (; c + 16 <= n; c += 16) {
+        tn_v4 y0 = tn_ld(y + c), y1 = tn_ld(y + c + 4), y2 = tn_ld(y + c + 8), y3 = tn_ld(y + c + 12);
+        for (int k = 0; k < K; k++) {
+            tn_v4 ak = tn_splat(a[k * as]);
+            const float *xk = x + k * xs + c;
+            y0 += ak * tn_ld(xk), y1 += ak * tn_ld(xk + 4);
+            y2 += ak * tn_ld(xk + 8), y3 += ak * tn_ld(xk + 12);
+        }
+        tn_st(y + c, y0), tn_st(y + c + 4, y1), tn_st(y + c + 8, y2), tn_st(y + c + 12, y3);
+    }
+    for (; c + 4 <= n; c += 4) {
+        tn_v4 y0 = tn_ld(y + c);
+        for (int k = 0; k < K; k++) y0 += tn_splat(a[k * as]) * tn_ld(x + k * xs + c);
+        tn_st(y + c, y0);
+    }
+    for (; c < n; c++)
+        for (int k = 0; k < K; k++) y[c] += a[k * as] * x[k * xs + c];
+}
+
 /* y = x W^T + b, so dL/dx = dL/dy W, dL/dW = (dL/dy)^T x and dL/db = the sum of dL/dy over rows. */
 void tn_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                         const float *w, int N, int C, int OC) {
-    if (dinp)
+    if (dinp) /* row n of dinp += sum over o of dout[n][o] w[o] */
         for (int n = 0; n < N; n++)
-            for (int o = 0; o < OC; o++)
-                tn_axpy(dinp + (size_t)n * C, dout[(size_t)n * OC + o], w + (size_t)o * C, C);
-    for (int o = 0; o < OC; o++) {
-        float sb = 0.0f;
-        for (int n = 0; n < N; n++) {
-            float d = dout[(size_t)n * OC + o];
-            tn_axpy(dw + (size_t)o * C, d, inp + (size_t)n * C, C);
-            sb += d;
+            tn_axpy_many(dinp + (size_t)n * C, dout + (size_t)n * OC, 1, w, (size_t)C, OC, C);
+    for (int o = 0; o < OC; o++) { /* row o of dw += sum over n of dout[n][o] inp[n] */
+        tn_axpy_many(dw + (size_t)o * C, dout + o, (size_t)OC, inp, (size_t)C, N, C);
+        if (dbias) {
+            float sb = 0.0f;
+            for (int n = 0; n < N; n++) sb += dout[(size_t)n * OC + o];
+            dbias[o] += sb;
         }
-        if (dbias) dbias[o] += sb;
     }
 }
 //< matmul_backward
@@ -145,32 +168,41 @@ void tn_layernorm_backward(float *dinp, float *dweight, float *dbias, const floa
 //< layernorm_backward
 
 //> attention_forward
-void tn_attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH) {
-    int hs = C / NH, C3 = 3 * C;
-    float scale = 1.0f / sqrtf((float)hs);
+/* One query: row t of head h of one sequence (qkv (T, 3C), att (NH, T, T), out (T, C)). */
+static void tn_attention_row(float *out, float *att, const float *qkv, int t, int h, int T, int C,
+                             int hs, float scale) {
+    int C3 = 3 * C;
     double e[TN_T_MAX];
+    const float *q = qkv + (size_t)t * C3 + h * hs;
+    float *a = att + ((size_t)h * T + t) * T;
+    /* scores of keys u <= t; later keys are masked out (weight exactly 0) */
+    double mx = -INFINITY;
+    for (int u = 0; u <= t; u++) {
+        e[u] = tn_dot(q, qkv + (size_t)u * C3 + C + h * hs, hs) * scale;
+        if (e[u] > mx) mx = e[u];
+    }
+    double sum = 0;
+    for (int u = 0; u <= t; u++) sum += e[u] = mlm_exp(e[u] - mx);
+    for (int u = 0; u <= t; u++) a[u] = (float)(e[u] / sum);
+    for (int u = t + 1; u < T; u++) a[u] = 0.0f;
+    /* the output: the values averaged with those weights */
+    float *y = out + (size_t)t * C + h * hs;
+    memset(y, 0, sizeof(float) * hs);
+    for (int u = 0; u <= t; u++) tn_axpy(y, a[u], qkv + (size_t)u * C3 + 2 * C + h * hs, hs);
+}
+
+void tn_attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH) {
     for (int b = 0; b < B; b++)
-        for (int t = 0; t < T; t++)
-            for (int h = 0; h < NH; h++) {
-                const float *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
-                float *a = att + (((size_t)b * NH + h) * T + t) * T;
-                /* scores of keys u <= t; later keys are masked out (weight exactly 0) */
-                double mx = -INFINITY;
-                for (int u = 0; u <= t; u++) {
-                    const float *k = qkv + ((size_t)b * T + u) * C3 + C + h * hs;
-                    e[u] = tn_dot(q, k, hs) * scale;
-                    if (e[u] > mx) mx = e[u];
-                }
-                double sum = 0;
-                for (int u = 0; u <= t; u++) sum += e[u] = mlm_exp(e[u] - mx);
-                for (int u = 0; u <= t; u++) a[u] = (float)(e[u] / sum);
-                for (int u = t + 1; u < T; u++) a[u] = 0.0f;
-                /* the output: the values averaged with those weights */
-                float *y = out + ((size_t)b * T + t) * C + h * hs;
-                memset(y, 0, sizeof(float) * hs);
-                for (int u = 0; u <= t; u++)
-                    tn_axpy(y, a[u], qkv + ((size_t)b * T + u) * C3 + 2 * C + h * hs, hs);
-            }
+        tn_attention_forward_rows(out + (size_t)b * T * C, att + (size_t)b * NH * T * T,
+                                  qkv + (size_t)b * T * 3 * C, T, C, NH, 0, T);
+}
+
+void tn_attention_forward_rows(float *out, float *att, const float *qkv, int T, int C, int NH,
+                               int t0, int t1) {
+    int hs = C / NH;
+    float scale = 1.0f / sqrtf((float)hs);
+    for (int t = t0; t < t1; t++)
+        for (int h = 0; h < NH; h++) tn_attention_row(out, att, qkv, t, h, T, C, hs, scale);
 }
 //< attention_forward
 

@@ -46,6 +46,11 @@ void tn_layernorm_backward(float *dinp, float *dweight, float *dbias, const floa
    q_t . k_u / sqrt(hs) over u <= t and zeros for u > t (the causal mask); out (B, T, C) holds
    sum_u att[t][u] v_u for every head, the heads side by side. T <= TN_T_MAX. */
 void tn_attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH);
+/* The same for rows t0 <= t < t1 of one sequence (B = 1) whose earlier rows' keys and values
+   are already in qkv: what generating one character at a time needs (the keys and values of the
+   characters before are kept, not recomputed). Gives the bits the whole pass gives. */
+void tn_attention_forward_rows(float *out, float *att, const float *qkv, int T, int C, int NH,
+                               int t0, int t1);
 /* Given dout (B, T, C): dqkv (B, T, 3C) += the gradient. */
 void tn_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
                            int B, int T, int C, int NH);

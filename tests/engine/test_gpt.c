@@ -134,6 +134,20 @@ int main(void) {
     for (int i = 0; i < 3 * V; i++) shorter += aa.probs[i] != full[i];
     CHECK(shorter == 0, "a shorter pass differs in %d probabilities", shorter);
 
+    /* one position at a time (generation) gives the bits of the whole pass */
+    gpt_forward(&cfg, params, acts, tok, NULL, 1, T);
+    gpt_acts_point(&aa, acts, &cfg, 1, T);
+    memcpy(full, aa.probs, sizeof full);
+    float *rows = malloc(sizeof(float) * gpt_num_acts(&cfg, 1, T));
+    gpt_acts rr;
+    gpt_acts_point(&rr, rows, &cfg, 1, T);
+    gpt_forward_rows(&cfg, params, rows, tok, T, 0, 2);
+    for (int t = 2; t < T; t++) gpt_forward_rows(&cfg, params, rows, tok, T, t, t + 1);
+    int differ = 0;
+    for (int i = 0; i < T * V; i++) differ += rr.probs[i] != full[i];
+    CHECK(differ == 0, "generating position by position differs in %d probabilities", differ);
+    free(rows);
+
     free(params), free(grads), free(acts), free(gacts);
     return CHECK_DONE("test_gpt");
 }
