@@ -98,8 +98,10 @@ typedef struct {
     char sent_chars[TF_SENT + 1];
     /* drawn */
     float *tiles;                 /* (L NH, 3 + S S) each head's attention, rows scaled to 1 */
-    float *tile_xy;               /* (L S + L NH, 2) label positions: characters, captions */
-    char tile_text[TF_L_MAX * TF_SENT * 3 + TF_L_MAX * TF_NH_MAX * 20];
+    float *tile_xy;               /* (rows S, 2) positions of the characters' labels */
+    char tile_text[TF_L_MAX * TF_NH_MAX * TF_SENT * 3];
+    float cap_xy[2 * TF_L_MAX * TF_NH_MAX]; /* (L NH, 2) positions of the tiles' captions */
+    char cap_text[TF_L_MAX * TF_NH_MAX * 20];
     float base2[4], base3[4];     /* (2, 2) the baselines as lines */
     char sample[TF_LINES][TF_LINE * 4 + 8];
     int64_t sample_step;
@@ -132,15 +134,15 @@ enum { P_LOSS, P_ATT, P_SAMPLE, TF_N_PANELS };
 
 static const mlm_panel tf_panels[] = {
     [P_LOSS] = {"loss", "Loss per character", "step", "nats per character",
-                MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y, NULL},
+                MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y | MLM_PANEL_WIDE, NULL},
     [P_ATT] = {"att", "Attention on your sentence (row: a character; dark: where it looks most)",
-               NULL, NULL, MLM_PANEL_NOAXES | MLM_PANEL_WIDE, NULL},
+               NULL, NULL, MLM_PANEL_NOAXES | MLM_PANEL_WIDE | MLM_PANEL_EQUAL, NULL},
     [P_SAMPLE] = {"sample", "Your sentence ▸ what the model writes next", NULL, NULL,
                   MLM_PANEL_NOAXES | MLM_PANEL_WIDE, NULL},
 };
 
 enum {
-    V_TRAIN, V_HELD, V_BI, V_TRI, V_TILES, V_TLABELS, V_LINE0,
+    V_TRAIN, V_HELD, V_BI, V_TRI, V_TILES, V_TLABELS, V_TCAPS, V_LINE0,
     V_TRAIN_S = V_LINE0 + TF_LINES, V_HELD_S, V_TRI_S, V_BI_S, V_BEAT, V_NOTE, TF_N_VIEWS
 };
 
@@ -152,7 +154,8 @@ static const mlm_view tf_views[] = {
     [V_TRI] = {"trigram", "loss", MLM_VIEW_CURVE, "trigram, held out", MLM_GREEN,
                MLM_VIEW_LEGEND | MLM_VIEW_DASHED},
     [V_TILES] = {"attention", "att", MLM_VIEW_TILES, "attention", 0, MLM_COLOR_GRAY},
-    [V_TLABELS] = {"att_labels", "att", MLM_VIEW_LABELS, "Characters", MLM_INK, 0},
+    [V_TLABELS] = {"att_chars", "att", MLM_VIEW_LABELS, "Characters", MLM_INK, 0},
+    [V_TCAPS] = {"att_heads", "att", MLM_VIEW_LABELS, "Head names", MLM_INK, 0},
     [V_LINE0 + 0] = {"line1", "sample", MLM_VIEW_TEXT, "", 0, 0},
     [V_LINE0 + 1] = {"line2", "sample", MLM_VIEW_TEXT, "", 0, 0},
     [V_LINE0 + 2] = {"line3", "sample", MLM_VIEW_TEXT, "", 0, 0},
@@ -181,7 +184,7 @@ _Static_assert(MLM_COUNT(tf_panels) == TF_N_PANELS, "one declaration per panel")
     (TF_N_MAX * TF_C_MAX +                                                                        \
      (size_t)TF_L_MAX * (TF_N_MAX * TF_C_MAX * 19 + 4 * TF_N_MAX + (size_t)TF_B * TF_NH_MAX * TF_T_MAX * TF_T_MAX) + \
      TF_N_MAX * TF_C_MAX + 2 * TF_N_MAX + 2 * TF_N_MAX * TF_V)
-#define TF_LABELS_MAX (TF_L_MAX * TF_SENT + TF_L_MAX * TF_NH_MAX)
+#define TF_LABELS_MAX (TF_L_MAX * TF_NH_MAX * TF_SENT)
 #define TF_TILES_MAX ((size_t)TF_L_MAX * TF_NH_MAX * (3 + TF_SENT * TF_SENT))
 #define TF_STATE_BYTES                                                                            \
     (TF_A16(sizeof(tf_state)) + 3 * TF_A16(sizeof(float) * TF_P_MAX) +                            \
@@ -471,41 +474,37 @@ static void tf_draw(mlm_instance *in, void *self) {
     v[V_BEAT].value = (float)s->beat, v[V_BEAT].hidden = s->beat < 0;
     v[V_NOTE].text = s->note, v[V_NOTE].hidden = !s->note[0];
 
-    /* the attention pictures: layers in rows, heads in columns, a gap of 0.25 between tiles; the
-       sentence's characters down the left of the first column (row t: character t, which looks
-       at the columns u <= t, the same characters in the same order), a caption above each */
-    int S = s->S, NH = c->NH, L = c->L, count = L * NH;
-    double gap = 0.25, lab = S > 0 ? 1.0 / S : 0;
-    int nl = 0, tl = 0;
-    for (int l = 0; l < L; l++)
-        for (int h = 0; h < NH; h++) {
-            float *tile = s->tiles + (size_t)(l * NH + h) * (3 + S * S);
-            tile[0] = (float)(h * (1 + gap) + 0.5), tile[1] = (float)(-l * (1 + gap) - 0.5), tile[2] = 1;
-        }
-    for (int l = 0; l < L && S > 0; l++) { /* rows: the character each row belongs to */
-        for (int t = 0; t < S; t++) {
-            s->tile_xy[2 * nl] = (float)(-0.6 * lab - 0.04);
-            s->tile_xy[2 * nl + 1] = (float)(-l * (1 + gap) - (t + 0.5) * lab);
+    /* the attention pictures: one tile per head, two to a row (block 1's heads first), a gap
+       of 0.3 between tiles; the sentence's characters down the left of each row (row t:
+       character t, which looks at the columns u <= t, the same characters in the same order),
+       a caption above each tile */
+    int S = s->S, NH = c->NH, L = c->L, count = L * NH, cols = count < 2 ? count : 2;
+    int rows = (count + cols - 1) / cols;
+    double gap = 0.3, lab = S > 0 ? 1.0 / S : 0;
+    int nl = 0, tl = 0, cl = 0;
+    for (int i = 0; i < count; i++) {
+        int l = i / NH, h = i % NH, col = i % cols, row = i / cols;
+        float *tile = s->tiles + (size_t)i * (3 + S * S);
+        tile[0] = (float)(col * (1 + gap) + 0.5), tile[1] = (float)(-row * (1 + gap) - 0.5), tile[2] = 1;
+        s->cap_xy[2 * i] = tile[0], s->cap_xy[2 * i + 1] = (float)(-row * (1 + gap) + 0.12);
+        if (L > 1) cl += snprintf(s->cap_text + cl, sizeof s->cap_text - (size_t)cl, "block %d, head %d\n", l + 1, h + 1);
+        else cl += snprintf(s->cap_text + cl, sizeof s->cap_text - (size_t)cl, "head %d\n", h + 1);
+        for (int t = 0; t < S; t++) { /* every tile's characters, left of it */
+            s->tile_xy[2 * nl] = (float)(col * (1 + gap) - 0.6 * lab - 0.03);
+            s->tile_xy[2 * nl + 1] = (float)(-row * (1 + gap) - (t + 0.5) * lab);
             char ch = s->sent_chars[t];
             tl += snprintf(s->tile_text + tl, sizeof s->tile_text - (size_t)tl, "%s\n", ch == ' ' ? "·" : (char[]){ch, 0});
             nl++;
         }
     }
-    for (int l = 0; l < L && S > 0; l++)
-        for (int h = 0; h < NH; h++) { /* captions in the gap above each tile */
-            s->tile_xy[2 * nl] = (float)(h * (1 + gap) + 0.5);
-            s->tile_xy[2 * nl + 1] = (float)(-l * (1 + gap) + 0.11);
-            if (L > 1) tl += snprintf(s->tile_text + tl, sizeof s->tile_text - (size_t)tl, "layer %d, head %d\n", l + 1, h + 1);
-            else tl += snprintf(s->tile_text + tl, sizeof s->tile_text - (size_t)tl, "head %d\n", h + 1);
-            nl++;
-        }
     v[V_TILES].data = s->tiles, v[V_TILES].count = S > 0 ? count : 0;
     v[V_TILES].w = v[V_TILES].h = S;
     v[V_TILES].lo = 0, v[V_TILES].hi = 1;
     v[V_TLABELS].data = s->tile_xy, v[V_TLABELS].count = nl, v[V_TLABELS].text = s->tile_text;
+    v[V_TCAPS].data = s->cap_xy, v[V_TCAPS].count = S > 0 ? count : 0, v[V_TCAPS].text = s->cap_text;
     mlm_panel_state *pa = &in->panels[P_ATT];
-    pa->x0 = (float)(-1.5 * lab - 0.1), pa->x1 = (float)(NH * (1 + gap) - gap + 0.02);
-    pa->y0 = (float)(-L * (1 + gap) + gap - 0.02), pa->y1 = 0.22f;
+    pa->x0 = -0.12f, pa->x1 = (float)(cols * (1 + gap) - gap + 0.02);
+    pa->y0 = (float)(-rows * (1 + gap) + gap - 0.02), pa->y1 = 0.25f;
     for (int l = 0; l < TF_LINES; l++) v[V_LINE0 + l].text = s->sample[l], v[V_LINE0 + l].hidden = !s->sample[l][0];
     mlm_panel_state *ps = &in->panels[P_SAMPLE];
     ps->x0 = 0, ps->x1 = 1, ps->y0 = 0, ps->y1 = 1;
@@ -529,5 +528,5 @@ const mlm_module mlm_module_attention = {
     .step = tf_step,
     .draw = tf_draw,
     .worker = 1,
-    .t_max = 2000,
+    .t_max = 1000,
 };

@@ -80,6 +80,7 @@ int main(void) {
        two layer norms 4C), the embeddings (V + Tm) C, the final norm 2C, the head V C + V */
     CHECK(P == (size_t)(L * (12 * C * C + 13 * C) + (V + TM) * C + 2 * C + V * C + V),
           "parameter count %zu", P);
+    CHECK(P == 1919, "the chapter: \"all 1,919 parameters of a two-block model\": %zu", P);
     params = malloc(sizeof(float) * P), grads = malloc(sizeof(float) * P);
     acts = malloc(sizeof(float) * A), gacts = malloc(sizeof(float) * A);
     /* the view pointers tile the block exactly */
