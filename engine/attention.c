@@ -49,6 +49,7 @@
 #define TF_LINES 5            /* lines of the sample shown */
 #define TF_LINE 44            /* characters a line, at most */
 #define TF_HIST 400
+#define TF_LABEL_EVERY 4     /* every fourth character of the sentence is labelled */
 #define TF_CLIP 1.0           /* the gradient's norm is clipped to this */
 #define TF_SENT_DEFAULT "mr. darcy and mr. bingley danced"
 #define TF_MARK "\xe2\x96\xb8" /* U+25B8 between the prompt and what the model wrote */
@@ -135,7 +136,7 @@ enum { P_LOSS, P_ATT, P_SAMPLE, TF_N_PANELS };
 static const mlm_panel tf_panels[] = {
     [P_LOSS] = {"loss", "Loss per character", "step", "nats per character",
                 MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y | MLM_PANEL_WIDE, NULL},
-    [P_ATT] = {"att", "Attention on your sentence (row: a character; dark: where it looks most)",
+    [P_ATT] = {"att", "Attention on your sentence (row t: character t; dark: where it looks most)",
                NULL, NULL, MLM_PANEL_NOAXES | MLM_PANEL_WIDE | MLM_PANEL_EQUAL, NULL},
     [P_SAMPLE] = {"sample", "Your sentence ▸ what the model writes next", NULL, NULL,
                   MLM_PANEL_NOAXES | MLM_PANEL_WIDE, NULL},
@@ -489,8 +490,10 @@ static void tf_draw(mlm_instance *in, void *self) {
         s->cap_xy[2 * i] = tile[0], s->cap_xy[2 * i + 1] = (float)(-row * (1 + gap) + 0.12);
         if (L > 1) cl += snprintf(s->cap_text + cl, sizeof s->cap_text - (size_t)cl, "block %d, head %d\n", l + 1, h + 1);
         else cl += snprintf(s->cap_text + cl, sizeof s->cap_text - (size_t)cl, "head %d\n", h + 1);
-        for (int t = 0; t < S; t++) { /* every tile's characters, left of it */
-            s->tile_xy[2 * nl] = (float)(col * (1 + gap) - 0.6 * lab - 0.03);
+        /* every fourth character down the left of the first column's tiles: all 32 would need a
+           font too small to read at the width of a page */
+        for (int t = 0; col == 0 && t < S; t += TF_LABEL_EVERY) {
+            s->tile_xy[2 * nl] = (float)(-0.05);
             s->tile_xy[2 * nl + 1] = (float)(-row * (1 + gap) - (t + 0.5) * lab);
             char ch = s->sent_chars[t];
             tl += snprintf(s->tile_text + tl, sizeof s->tile_text - (size_t)tl, "%s\n", ch == ' ' ? "·" : (char[]){ch, 0});
