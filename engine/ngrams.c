@@ -18,7 +18,7 @@
  * Shapes:
  *   V   the vocabulary: 48 characters, or the 1,927 words seen twice in training with <unk>
  *   N   the largest order fitted: NG_CHAR_N (6) for characters, NG_WORD_N (5) for words
- *   K   NG_K (13) values of k, 10^-3 to 10 in thirds of a decade
+ *   K   NG_K (13) values of k: 0.001, 0.002, 0.005, 0.01, ..., 5, 10
  *   G   tokens drawn: NG_GEN_CHARS characters or NG_GEN_WORDS words
  */
 #include <math.h>
@@ -147,10 +147,12 @@ static const mlm_when ng_when[] = {
     {"nw", "unit=word"},
 };
 
-enum { NG_PANEL_NEXT, NG_PANEL_GEN, NG_PANEL_BYN, NG_PANEL_BYK, NG_N_PANELS };
+/* The drawn text first, across the widget; the table and the two loss curves share the row below
+   (on a phone they stack, the text still first). */
+enum { NG_PANEL_GEN, NG_PANEL_NEXT, NG_PANEL_BYN, NG_PANEL_BYK, NG_N_PANELS };
 static const mlm_panel ng_panels[] = {
-    {"next", "Next-token probabilities", "rank", "probability", 0, NULL},
     {"gen", "Your context ▸ the model's continuation", NULL, NULL, MLM_PANEL_NOAXES | MLM_PANEL_WIDE, NULL},
+    {"next", "Next-token probabilities", "rank · dots: at temperature T", "probability", 0, NULL},
     {"byn", "Held-out loss against the order n", "order n", "nats per character", MLM_PANEL_AUTO_Y, NULL},
     {"byk", "Held-out loss against k at this n", "smoothing k", "nats per character",
      MLM_PANEL_LOG_X | MLM_PANEL_AUTO_Y, NULL},
@@ -164,9 +166,8 @@ enum {
     NG_V_HELDOUT, NG_V_PPL, NG_V_HELDOUT_WORD, NG_V_NOTE, NG_N_VIEWS
 };
 static const mlm_view ng_views[] = {
-    [NG_V_BARS] = {"probs", "next", MLM_VIEW_BARS, "p(next | context)", MLM_BLUE, MLM_VIEW_LEGEND},
-    [NG_V_TEMPERED] = {"tempered", "next", MLM_VIEW_POINTS, "drawn from (temperature T)", MLM_VERMILION,
-                       MLM_VIEW_LEGEND},
+    [NG_V_BARS] = {"probs", "next", MLM_VIEW_BARS, "p(next | context)", MLM_BLUE, 0},
+    [NG_V_TEMPERED] = {"tempered", "next", MLM_VIEW_POINTS, "drawn from (temperature T)", MLM_VERMILION, 0},
     [NG_V_LABELS] = {"tokens", "next", MLM_VIEW_LABELS, "Tokens", MLM_INK, 0},
     [NG_V_LINE0 + 0] = {"line1", "gen", MLM_VIEW_TEXT, "", 0, 0},
     [NG_V_LINE0 + 1] = {"line2", "gen", MLM_VIEW_TEXT, "", 0, 0},
@@ -178,15 +179,15 @@ static const mlm_view ng_views[] = {
     [NG_V_LINE0 + 7] = {"line8", "gen", MLM_VIEW_TEXT, "", 0, 0},
     [NG_V_UNIFORM] = {"uniform", "byn", MLM_VIEW_CURVE, "uniform model", MLM_INK,
                       MLM_VIEW_LEGEND | MLM_VIEW_DASHED | MLM_VIEW_FAINT},
-    [NG_V_BYN_ADDK] = {"byn_addk", "byn", MLM_VIEW_TRAIL, "held out, add-k", MLM_BLUE, MLM_VIEW_LEGEND},
-    [NG_V_BYN_INTERP] = {"byn_interp", "byn", MLM_VIEW_TRAIL, "held out, interpolated", MLM_VERMILION,
+    [NG_V_BYN_ADDK] = {"byn_addk", "byn", MLM_VIEW_CURVE, "held out, add-k", MLM_BLUE, MLM_VIEW_LEGEND},
+    [NG_V_BYN_INTERP] = {"byn_interp", "byn", MLM_VIEW_CURVE, "held out, interpolated", MLM_VERMILION,
                          MLM_VIEW_LEGEND},
     [NG_V_BYN_TRAIN] = {"byn_train", "byn", MLM_VIEW_CURVE, "training text (your smoothing)", MLM_INK,
                         MLM_VIEW_LEGEND | MLM_VIEW_DASHED},
     [NG_V_MARK_N] = {"mark_n", "byn", MLM_VIEW_MARKERS, "", MLM_INK, 0},
     [NG_V_BEST_N] = {"best_n", "byn", MLM_VIEW_SCALAR, "best n", 0, MLM_SCALAR_INT},
-    [NG_V_BYK_ADDK] = {"byk_addk", "byk", MLM_VIEW_TRAIL, "add-k", MLM_BLUE, MLM_VIEW_LEGEND},
-    [NG_V_BYK_INTERP] = {"byk_interp", "byk", MLM_VIEW_TRAIL, "interpolated", MLM_VERMILION, MLM_VIEW_LEGEND},
+    [NG_V_BYK_ADDK] = {"byk_addk", "byk", MLM_VIEW_CURVE, "add-k", MLM_BLUE, MLM_VIEW_LEGEND},
+    [NG_V_BYK_INTERP] = {"byk_interp", "byk", MLM_VIEW_CURVE, "interpolated", MLM_VERMILION, MLM_VIEW_LEGEND},
     [NG_V_MARK_K] = {"mark_k", "byk", MLM_VIEW_MARKERS, "", MLM_INK, 0},
     [NG_V_BEST_K] = {"best_k", "byk", MLM_VIEW_SCALAR, "best k", 0, 0},
     [NG_V_HELDOUT] = {"heldout", NULL, MLM_VIEW_SCALAR, "held-out nats/char", 0, 0},
@@ -195,8 +196,13 @@ static const mlm_view ng_views[] = {
     [NG_V_NOTE] = {"note", NULL, MLM_VIEW_TEXT, "", 0, 0},
 };
 
-/* k on the grid: 10^(-3 + i/3), i = 0 .. K-1 */
-static double ng_kgrid(int i) { return mlm_exp((-3.0 + i / 3.0) * 2.302585092994046); }
+/* k on the grid: 1, 2 and 5 times each power of ten from 0.001 to 10 (i = 0 .. K-1) */
+static double ng_kgrid(int i) {
+    static const double mant[3] = {1, 2, 5};
+    double p = 0.001;
+    for (int j = 0; j < i / 3; j++) p *= 10;
+    return mant[i % 3] * p;
+}
 
 //> loss
 /* Nats per character of the text tokens tok (n) span (chars characters), at order `order`. */
@@ -287,10 +293,15 @@ static void ng_table(mlm_instance *in, ng_state *s) {
         if (lp >= sizeof s->labels) lp = sizeof s->labels - 1;
     }
     s->ntop = nt;
-    s->ymax = ymax > 0 ? fminf(1.0f, ymax * 1.18f + 0.02f) : 1;
+    /* words are wider than the bars: every second label one line higher, so neighbours do not
+       collide (room for it above the tallest bar) */
+    int stagger = d->unit == NG_WORD;
+    float head = stagger ? 1.4f : 1.18f;
+    s->ymax = ymax > 0 ? ymax * head + 0.02f : 1;
     for (int r = 0; r < nt; r++) {
         float top_y = fmaxf(s->bars[2 * r + 1], s->tempered[3 * r + 1]);
-        s->lab_xy[2 * r] = (float)(r + 1), s->lab_xy[2 * r + 1] = top_y + 0.07f * s->ymax;
+        float lift = stagger && r % 2 ? 0.17f : 0.07f;
+        s->lab_xy[2 * r] = (float)(r + 1), s->lab_xy[2 * r + 1] = top_y + lift * s->ymax;
     }
     /* how much of the context the model used, and how often the training text showed it */
     int m = s->order;
@@ -300,18 +311,21 @@ static void ng_table(mlm_instance *in, ng_state *s) {
     if (m >= 1) ngram_count(&D->g, m, s->toks + clen - (m - 1), 0, &s->ctx_seen);
 }
 
+/* The status line's sentence about the table. It changes only when the context does something
+   new (an unseen context, a context still shorter than n - 1), not at every step: a line of
+   text that changed every step would re-lay out the page under the widget at every step. */
 static void ng_note(mlm_instance *in, ng_state *s) {
     const ng_desc *d = in->desc;
     const char *unit = d->unit == NG_CHAR ? "character" : "word";
     int used = s->ctx_order - 1;
     int n = 0;
     if (used <= 0)
-        n = snprintf(s->note, sizeof s->note, "the next %s's table ignores the context (order 1)", unit);
+        n = snprintf(s->note, sizeof s->note, "the table ignores the context (order 1)");
     else
-        n = snprintf(s->note, sizeof s->note, "the table reads the last %d %s%s, seen %ld times in training%s", used,
-                     unit, used > 1 ? "s" : "", s->ctx_seen,
-                     s->ctx_seen == 0 ? (d->smooth == NGRAM_INTERP ? ": the shorter model decides" : ": every token gets 1/V")
-                                      : "");
+        n = snprintf(s->note, sizeof s->note, "the table reads the last %d %s%s%s", used, unit, used > 1 ? "s" : "",
+                     s->ctx_seen > 0 ? ""
+                     : d->smooth == NGRAM_INTERP ? ", never seen in training: the shorter model decides"
+                                                 : ", never seen in training: every token gets 1/V");
     if (s->dropped > 0 && n > 0 && (size_t)n < sizeof s->note)
         snprintf(s->note + n, sizeof s->note - (size_t)n, "; %d typed character%s outside the alphabet left out",
                  s->dropped, s->dropped > 1 ? "s" : "");

@@ -51,6 +51,7 @@ int ngram_fit(ngram_model *g, const int32_t *tok, long len, int V, int n, ngram_
     uint64_t *keys = len ? a.fn(a.ctx, (size_t)len * sizeof *keys) : NULL;
     uint64_t *tmp = len ? a.fn(a.ctx, (size_t)len * sizeof *tmp) : NULL;
     if (len && (!keys || !tmp)) return -1;
+    //> count
     uint64_t vm = 1; /* V^m */
     for (int m = 1; m <= n; m++) {
         vm *= (uint64_t)V;
@@ -78,6 +79,7 @@ int ngram_fit(ngram_model *g, const int32_t *tok, long len, int V, int n, ngram_
         }
         g->cum[m][d] = (int32_t)cnt;
     }
+    //< count
     return 0;
 }
 
@@ -123,6 +125,7 @@ static int usable_order(const ngram_model *g, long clen, int order) {
     return m;
 }
 
+//> prob
 double ngram_prob(const ngram_model *g, const int32_t *ctx, long clen, int32_t w, int order,
                   ngram_smoothing s, double k) {
     if (w < 0 || w >= g->V) return 0;
@@ -137,6 +140,7 @@ double ngram_prob(const ngram_model *g, const int32_t *ctx, long clen, int32_t w
     }
     return p;
 }
+//< prob
 
 void ngram_dist(const ngram_model *g, const int32_t *ctx, long clen, int order,
                 ngram_smoothing s, double k, double *p) {
@@ -163,6 +167,7 @@ void ngram_dist(const ngram_model *g, const int32_t *ctx, long clen, int order,
     }
 }
 
+//> nats
 double ngram_nats(const ngram_model *g, const int32_t *tok, long len, int order,
                   ngram_smoothing s, double k) {
     double nats = 0;
@@ -173,6 +178,7 @@ double ngram_nats(const ngram_model *g, const int32_t *tok, long len, int order,
     }
     return nats;
 }
+//< nats
 
 double ngram_cross_entropy(const ngram_model *g, const int32_t *tok, long len, int order,
                            ngram_smoothing s, double k) {
@@ -212,6 +218,7 @@ void ngram_temper(const double *p, int V, double T, double *q) {
     for (int i = 0; i < V; i++) q[i] /= sum;
 }
 
+//> sample
 int ngram_sample(const double *p, int V, double T, mlm_rng *r) {
     if (!(T > 0)) return ngram_argmax(p, V);
     /* the tempered weights exp((log p_i - log p_max) / T), summed, then walked again to the draw */
@@ -235,3 +242,4 @@ int ngram_sample(const double *p, int V, double T, mlm_rng *r) {
     }
     return last; /* rounding left u at or above the total */
 }
+//< sample
