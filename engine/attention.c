@@ -45,7 +45,7 @@
 #define TF_SAMPLE_EVERY 100   /* steps between samples */
 #define TF_STEPS 20000        /* the run ends here */
 #define TF_GEN 150            /* characters drawn a sample */
-#define TF_SENT 64            /* the longest sentence */
+#define TF_SENT 120           /* the longest sentence */
 #define TF_LINES 5            /* lines of the sample shown */
 #define TF_LINE 44            /* characters a line, at most */
 #define TF_HIST 400
@@ -86,9 +86,8 @@ typedef struct {
     size_t P;
     float *params, *m, *v;        /* (P,) each: the weights and AdamW's moments */
     double b1t, b2t;              /* beta1^t, beta2^t */
-    double loss_sum;              /* training losses since the last measurement */
-    int loss_n;
-    double train, held;           /* the last measurement: mean training loss, held-out loss */
+    double ema, ema_w;            /* moving average of the batches' losses, and of 1 (to unbias it) */
+    double train, held;           /* the training loss's moving average; the last held-out loss */
     int64_t beat;                 /* the first measured step the held-out loss beat the trigram's
                                      (-1: not yet) */
     mlm_series h_train, h_held;   /* (HIST, 2) (step, nats) */
@@ -137,7 +136,7 @@ static const mlm_panel tf_panels[] = {
     [P_LOSS] = {"loss", "Loss per character", "step", "nats per character",
                 MLM_PANEL_AUTO_X | MLM_PANEL_AUTO_Y | MLM_PANEL_WIDE, NULL},
     [P_ATT] = {"att", "Attention on your sentence (row t: character t; dark: where it looks most)",
-               NULL, NULL, MLM_PANEL_NOAXES | MLM_PANEL_WIDE | MLM_PANEL_EQUAL, NULL},
+               NULL, NULL, MLM_PANEL_NOAXES | MLM_PANEL_WIDE, NULL},
     [P_SAMPLE] = {"sample", "Your sentence ▸ what the model writes next", NULL, NULL,
                   MLM_PANEL_NOAXES | MLM_PANEL_WIDE, NULL},
 };
@@ -148,7 +147,7 @@ enum {
 };
 
 static const mlm_view tf_views[] = {
-    [V_TRAIN] = {"train", "loss", MLM_VIEW_CURVE, "training (mean of the batches)", MLM_BLUE, MLM_VIEW_LEGEND},
+    [V_TRAIN] = {"train", "loss", MLM_VIEW_CURVE, "training (moving average of the batches)", MLM_BLUE, MLM_VIEW_LEGEND},
     [V_HELD] = {"held", "loss", MLM_VIEW_TRAIL, "held out", MLM_VERMILION, MLM_VIEW_LEGEND},
     [V_BI] = {"bigram", "loss", MLM_VIEW_CURVE, "bigram, held out", MLM_INK,
               MLM_VIEW_LEGEND | MLM_VIEW_DASHED | MLM_VIEW_FAINT},
@@ -431,13 +430,14 @@ static void tf_step(mlm_instance *in, void *self) {
     tn_adamw_hyper h = {d->lr, 0.9, 0.99, 1e-8, d->wd};
     tn_adamw(s->params, k->grads, s->m, s->v, s->P, &h, s->b1t, s->b2t);
     //< train_step
-    s->loss_sum += loss, s->loss_n++;
+    /* the training curve: a moving average of the batches' losses (over about 10 steps),
+       divided by the average of 1 so that the first steps are not pulled towards 0 */
+    s->ema = 0.9 * s->ema + 0.1 * loss, s->ema_w = 0.9 * s->ema_w + 0.1;
+    s->train = s->ema / s->ema_w;
     int64_t t = in->steps + 1; /* the step this call completes */
+    mlm_series_push(&s->h_train, (double)t, s->train);
     if (t % TF_EVAL_EVERY == 0) {
-        s->train = s->loss_sum / s->loss_n;
-        s->loss_sum = 0, s->loss_n = 0;
         s->held = tf_heldout(s);
-        mlm_series_push(&s->h_train, (double)t, s->train);
         mlm_series_push(&s->h_held, (double)t, s->held);
         tf_attention_picture(s);
         if (s->beat < 0 && s->held < k->trigram) {
