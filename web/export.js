@@ -16,24 +16,13 @@ import { readSettings } from './print.js';
 import { readTheme } from './render.js';
 import { linkTo } from './links.js';
 import { encodeParam, applies, formatReadout } from './state.js';
+import { el } from './widget.js';
 
 const BOOK = 'Machine Learning in Motion';
 const GIF_FRAMES = 48;     // at most this many pictures in an animation
 const GIF_WIDTH = 560;     // CSS pixels: wide enough to read, small enough to send
 const GIF_DELAY_MS = 90;   // per frame; the last one is held longer
 const SEEK_TIMEOUT_MS = 20000;
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else e.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c) e.append(c);
-  return e;
-}
 
 // ---- what the run is ----
 

@@ -28,7 +28,8 @@ const ALT_EVERY_MS = 3000;
 
 let uid = 0;
 
-function el(tag, attrs = {}, ...children) {
+// A DOM element with attributes and children (also used by export.js, loaded on first "Save…").
+export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
