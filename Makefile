@@ -126,7 +126,7 @@ build/fuzz/fuzz_generator: tests/fuzz/fuzz_generator.c $(GEN_SRC) $(GEN_H) $(wil
 # The peers are installed here only, from their own lock file (tests/bench/peers/).
 bench: setup
 	@$(MAKE) --no-print-directory site build/native/mlmrun build/bench/mlp_spiral build/bench/mlp_spiral.mjs build/bench/soak \
-		build/bench/expr_parse
+		build/bench/expr_parse $(BENCH_GPT)
 	@[ -d tests/bench/peers/node_modules ] || (cd tests/bench/peers && npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true)
 	@$(NODE) tests/bench/bench.mjs
 
@@ -144,6 +144,15 @@ build/bench/mlp_spiral: tests/bench/mlp_spiral.c $(CORE_LIB) $(CORE_H) | build/b
 build/bench/mlp_spiral.mjs: tests/bench/mlp_spiral.c $(WASM_CORE) $(CORE_H) | build/bench
 	$(EMCC) $(EMCC_C) -c $< -o build/bench/mlp_spiral.o
 	$(EMCC) $(EMFLAGS) build/bench/mlp_spiral.o $(WASM_CORE) -o $@
+
+# The bench's transformer workload (chapter 26's model on engine/core/gpt.c), natively and in
+# wasm (tests/bench/gpt_austen.c); `make bench` builds it through BENCH_GPT.
+BENCH_GPT := build/bench/gpt_austen build/bench/gpt_austen.mjs
+build/bench/gpt_austen: tests/bench/gpt_austen.c $(CORE_LIB) $(CORE_H) | build/bench
+	$(CC) $(CFLAGS_NATIVE) $< $(CORE_LIB) -lm -o $@
+build/bench/gpt_austen.mjs: tests/bench/gpt_austen.c $(WASM_CORE) $(CORE_H) | build/bench
+	$(EMCC) $(EMCC_C) -c $< -o build/bench/gpt_austen.o
+	$(EMCC) $(EMFLAGS) build/bench/gpt_austen.o $(WASM_CORE) -o $@
 
 # Scaffold a chapter: make chapter NAME=slug [NUM=NN] [TITLE="Title"].
 chapter:

@@ -12,10 +12,12 @@
 // (f) soaks every widget at its chapter defaults natively (tests/bench/soak.c): 100,000 steps,
 // restarting with the next seed when a run ends, every view checked every 1,000 steps, and the
 // largest resident memory per module.
+// (i) the transformer workload of tests/bench/gpt_austen.c (chapter 26's model: native, wasm)
+// against TensorFlow.js cpu and wasm (tests/bench/peers_gpt.mjs), in characters per second.
 // (g) the timeline (tests/bench/timeline.mjs): for every widget, a link to the largest step it
 // allows, timed until the run lands there, the p95 frame while it replays, and Home then End on
 // the timeline.
-// Environment: BENCH_PARTS=build,browser,modules,soak,timeline,peers,reader (default: all) picks the parts;
+// Environment: BENCH_PARTS=build,browser,modules,soak,timeline,peers,reader,gpt (default: all) picks the parts;
 // BENCH_SOAK_STEPS sets the soak's steps a widget (default 100000);
 // BENCH_BUILD=0 skips (a), which wipes build/ and site/ and rebuilds them;
 // BENCH_PLAY_MS sets how long each widget plays (default 3000).
@@ -27,7 +29,7 @@ import { pathToFileURL } from 'node:url';
 import { root, siteDir, listPages, startServer, launchBrowser, openPage, widgetsOf, settle } from '../browser/harness.mjs';
 
 const PLAY_MS = Number(process.env.BENCH_PLAY_MS || 3000);
-const PARTS = new Set((process.env.BENCH_PARTS || 'build,browser,modules,soak,timeline,peers,reader').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS || 'build,browser,modules,soak,timeline,peers,reader,gpt').split(','));
 const SOAK_STEPS = Number(process.env.BENCH_SOAK_STEPS || 100000);
 if (process.env.BENCH_BUILD === '0') PARTS.delete('build');
 const results = { date: new Date().toISOString(), host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg() },
@@ -441,6 +443,52 @@ async function benchPeers() {
       p.steps_per_second ? fmt(p.steps_per_second / book, 3) : '-', Number.isFinite(p.final_loss) ? p.final_loss.toFixed(4) : '-']));
 }
 
+// ---- (i) the transformer workload (chapter 26's model) against TensorFlow.js ----
+// tests/bench/gpt_austen.c at the widget's defaults, natively and in wasm, and the same model in
+// tf ops (tests/bench/peers_gpt.mjs) from the same initial weights on the same batches.
+async function benchGpt() {
+  const bin = path.join(root, 'build/bench/gpt_austen');
+  if (!fs.existsSync(bin)) throw new Error('build/bench/gpt_austen is missing: run make bench');
+  const data = JSON.parse(execFileSync(bin, ['--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+  const rows = [];
+  const load0 = os.loadavg()[0];
+  rows.push({ engine: 'this book, native (gcc -O2)', ...JSON.parse(execFileSync(bin, ['--bench', '5'], { encoding: 'utf8' })) });
+  // The same C in wasm under Node: warm up, then the median of five timed runs from the start.
+  const create = (await import(pathToFileURL(path.join(root, 'build/bench/gpt_austen.mjs')).href)).default;
+  const M = await create({ wasmBinary: fs.readFileSync(path.join(root, 'build/bench/gpt_austen.wasm')) });
+  const chars = data.steps * data.B * data.T;
+  M._gpt_reset(1);
+  const initial = M._gpt_loss();
+  M._gpt_train(data.steps);
+  const runs = [];
+  for (let r = 0; r < 5; r++) {
+    M._gpt_reset(1);
+    const t0 = performance.now();
+    M._gpt_train(data.steps);
+    runs.push(chars / ((performance.now() - t0) / 1000));
+  }
+  rows.push({ engine: 'this book, wasm (emcc -O3 -msimd128)', chars_per_second: median(runs), initial_loss: initial, last_step_loss: M._gpt_last_loss(), final_loss: M._gpt_loss() });
+  if (!fs.existsSync(path.join(root, 'tests/bench/peers/node_modules'))) throw new Error('peers are not installed (make bench installs them from tests/bench/peers/)');
+  const { runGptPeers } = await import('./peers_gpt.mjs');
+  const quiet = console.log;
+  console.log = () => {}; // TensorFlow.js prints an advertisement for its native backend
+  let peers;
+  try { peers = await runGptPeers(data); } finally { console.log = quiet; }
+  rows.push(...peers);
+  results.gpt = { load: [load0, os.loadavg()[0]], rows };
+  const [nat, wasm] = rows;
+  const tf = Math.max(...peers.filter((p) => p.chars_per_second).map((p) => p.chars_per_second));
+  target('transformer workload: book (wasm) / fastest TensorFlow.js backend', wasm.chars_per_second / tf, wasm.chars_per_second / tf >= 3, '>= 3');
+  target('transformer workload: book wasm time / native time', nat.chars_per_second / wasm.chars_per_second, nat.chars_per_second / wasm.chars_per_second <= 1.5, '<= 1.5');
+  table(`transformer workload: chapter 26 at its defaults (${data.L} block, ${data.NH} heads, width ${data.C}, context ${data.T}, ${data.act}), ` +
+    `${data.B} windows a step, clip ${data.clip}, AdamW lr ${data.lr} wd ${data.wd}, ${data.steps} steps (forward + backward + update), ` +
+    `same initial weights and batches (load average ${fmt(load0, 1)} to ${fmt(os.loadavg()[0], 1)})`,
+    ['engine', 'characters/s', 'x book wasm', 'initial loss', 'last batch loss', 'final loss (batch 0)'],
+    rows.map((p) => [p.engine, p.error ? `error: ${p.error}` : fmt(p.chars_per_second, 0), p.chars_per_second ? fmt(p.chars_per_second / wasm.chars_per_second, 3) : '-',
+      Number.isFinite(p.initial_loss) ? p.initial_loss.toFixed(6) : '-', Number.isFinite(p.last_step_loss) ? p.last_step_loss.toFixed(4) : '-',
+      Number.isFinite(p.final_loss) ? p.final_loss.toFixed(4) : '-']));
+}
+
 // ---- (h) search and offline (web/search.js, web/sw.js): the search code and index a reader
 // downloads on first use, the time from the first keystroke in a fresh page (nothing of search
 // loaded) to results on screen, a query once the index is in, and the size of the precache ----
@@ -507,6 +555,7 @@ if (PARTS.has('soak')) await part('soak', benchSoak);
 if (PARTS.has('timeline')) await part('timeline', benchTimeline);
 if (PARTS.has('peers')) await part('peers', benchPeers);
 if (PARTS.has('reader')) await part('reader', benchReader);
+if (PARTS.has('gpt')) await part('transformer workload', benchGpt);
 
 table('targets (checked by the bench; a MISS is reported, never a test failure)', ['what', 'measured', 'target', ''],
   results.targets.map((t) => [t.what, fmt(t.value, 2), t.limit, t.pass ? 'PASS' : 'MISS']));
