@@ -106,14 +106,49 @@ static void tn_axpy_many(float *y, const float *a, size_t as, const float *x, si
         for (int k = 0; k < K; k++) y[c] += a[k * as] * x[k * xs + c];
 }
 
+/* Four rows at once: y + j ys += sum_k a[j ad + k as] x_k for j = 0..3, each element's products
+   added in the order k = 0, 1, ... as tn_axpy_many adds them (so the bits are the same), while
+   each load of x_k serves four rows: 8 floats of each row stay in registers. */
+static void tn_axpy_many4(float *y, size_t ys, const float *a, size_t ad, size_t as, const float *x,
+                          size_t xs, int K, int n) {
+    float *y1 = y + ys, *y2 = y1 + ys, *y3 = y2 + ys;
+    const float *a1 = a + ad, *a2 = a1 + ad, *a3 = a2 + ad;
+    int c = 0;
+    for (; c + 8 <= n; c += 8) {
+        tn_v4 p0 = tn_ld(y + c), q0 = tn_ld(y + c + 4), p1 = tn_ld(y1 + c), q1 = tn_ld(y1 + c + 4);
+        tn_v4 p2 = tn_ld(y2 + c), q2 = tn_ld(y2 + c + 4), p3 = tn_ld(y3 + c), q3 = tn_ld(y3 + c + 4);
+        for (int k = 0; k < K; k++) {
+            const float *xk = x + k * xs + c;
+            tn_v4 lo = tn_ld(xk), hi = tn_ld(xk + 4), s;
+            size_t i = k * as;
+            s = tn_splat(a[i]), p0 += s * lo, q0 += s * hi;
+            s = tn_splat(a1[i]), p1 += s * lo, q1 += s * hi;
+            s = tn_splat(a2[i]), p2 += s * lo, q2 += s * hi;
+            s = tn_splat(a3[i]), p3 += s * lo, q3 += s * hi;
+        }
+        tn_st(y + c, p0), tn_st(y + c + 4, q0), tn_st(y1 + c, p1), tn_st(y1 + c + 4, q1);
+        tn_st(y2 + c, p2), tn_st(y2 + c + 4, q2), tn_st(y3 + c, p3), tn_st(y3 + c + 4, q3);
+    }
+    if (c < n) /* the last n mod 8 floats of each row */
+        for (int j = 0; j < 4; j++) tn_axpy_many(y + j * ys + c, a + j * ad, as, x + c, xs, K, n - c);
+}
+
 /* y = x W^T + b, so dL/dx = dL/dy W, dL/dW = (dL/dy)^T x and dL/db = the sum of dL/dy over rows. */
 void tn_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                         const float *w, int N, int C, int OC) {
-    if (dinp) /* row n of dinp += sum over o of dout[n][o] w[o] */
-        for (int n = 0; n < N; n++)
+    if (dinp) { /* row n of dinp += sum over o of dout[n][o] w[o] */
+        int n = 0;
+        for (; n + 4 <= N; n += 4)
+            tn_axpy_many4(dinp + (size_t)n * C, (size_t)C, dout + (size_t)n * OC, (size_t)OC, 1, w,
+                          (size_t)C, OC, C);
+        for (; n < N; n++)
             tn_axpy_many(dinp + (size_t)n * C, dout + (size_t)n * OC, 1, w, (size_t)C, OC, C);
-    for (int o = 0; o < OC; o++) { /* row o of dw += sum over n of dout[n][o] inp[n] */
-        tn_axpy_many(dw + (size_t)o * C, dout + o, (size_t)OC, inp, (size_t)C, N, C);
+    }
+    int o4 = 0; /* row o of dw += sum over n of dout[n][o] inp[n], four rows at a time */
+    for (; o4 + 4 <= OC; o4 += 4)
+        tn_axpy_many4(dw + (size_t)o4 * C, (size_t)C, dout + o4, 1, (size_t)OC, inp, (size_t)C, N, C);
+    for (int o = 0; o < OC; o++) {
+        if (o >= o4) tn_axpy_many(dw + (size_t)o * C, dout + o, (size_t)OC, inp, (size_t)C, N, C);
         if (dbias) {
             float sb = 0.0f;
             for (int n = 0; n < N; n++) sb += dout[(size_t)n * OC + o];
