@@ -531,5 +531,10 @@ const mlm_module mlm_module_attention = {
     .step = tf_step,
     .draw = tf_draw,
     .worker = 1,
-    .t_max = 1000,
+    /* A link replays from step 0 (a fresh page has no checkpoints, and no shortcut through
+       training is exact). Measured here (tests/bench/timeline.mjs): about a second from
+       navigation before the first step (the page, the module, the n-gram baselines), then
+       about 12 ms a step in the worker at a quiet load, so 50 steps keep a link within the
+       book's two seconds; a link past it stops there and says so. */
+    .t_max = 50,
 };

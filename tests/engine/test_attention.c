@@ -64,6 +64,8 @@ int main(void) {
        about 36 KB more, 441 KB at the defaults"; "here 48 [copies], about 22 MB" (16 MB holds
        fewer than 48, the timeline's least) */
     CHECK(s->P == 34560, "weights %zu", s->P);
+    /* "a link may name any step up to 50" (the run block `link` reads the loss there) */
+    CHECK(mlm_module_attention.t_max == 50, "t_max %d", mlm_module_attention.t_max);
     size_t snap = mlm_snapshot_size(in);
     CHECK(fabs(snap / 1024.0 - 441) < 0.5, "snapshot %zu bytes", snap);
     CHECK(fabs((snap - 12.0 * s->P) / 1024.0 - 36) < 0.5, "beyond the weights: %zu bytes", snap - 12 * s->P);
