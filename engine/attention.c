@@ -534,7 +534,7 @@ const mlm_module mlm_module_attention = {
     /* A link replays from step 0 (a fresh page has no checkpoints, and no shortcut through
        training is exact). Measured here (tests/bench/timeline.mjs): about a second from
        navigation before the first step (the page, the module, the n-gram baselines), then
-       about 12 ms a step in the worker at a quiet load, so 50 steps keep a link within the
+       8 to 12 ms a step in the worker at a load average near 5, so 50 steps keep a link near the
        book's two seconds; a link past it stops there and says so. */
     .t_max = 50,
 };
