@@ -123,6 +123,7 @@ build/fuzz/fuzz_generator: tests/fuzz/fuzz_generator.c $(GEN_SRC) $(GEN_H) $(wil
 
 # Measure build time, frame times, page weights, module speeds, a soak of every widget (100,000
 # native steps each) and the MLP workload against TensorFlow.js and ConvNetJS (numbers for the README, never a pass/fail of the test suite).
+# The CNN workload (chapter 22's network, tests/bench/cnn_digits.c) runs against the same peers.
 # The peers are installed here only, from their own lock file (tests/bench/peers/).
 bench: setup
 	@$(MAKE) --no-print-directory site build/native/mlmrun build/bench/mlp_spiral build/bench/mlp_spiral.mjs build/bench/soak \

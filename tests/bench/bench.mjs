@@ -1,10 +1,12 @@
 // bench.mjs: the book's numbers, for the README and for noticing regressions (`make bench`).
 // It measures (a) the build from clean and a no-op rebuild, (b) each widget's frame time in
 // headless Chromium at its defaults, the time from navigation to its first drawn frame, and for
-// widgets that report a test accuracy the time until it reaches 90 %, (c) each page's transfer
+// widgets that report a test accuracy the time until it reaches 90 % (and to the accuracy the
+// chapter states for the widget, if it states one: statedAccuracies), (c) each page's transfer
 // by kind of file, (d) each module's steps per second natively and in wasm (Node), their ratio
 // and its geometric mean, (e) the MLP workload of tests/bench/mlp_spiral.c on the book's engine
 // (native and wasm) against TensorFlow.js (cpu, wasm) and ConvNetJS (tests/bench/peers.mjs).
+// (e2) the same for chapter 22's CNN on the digits (tests/bench/cnn_digits.c, tests/bench/peers_cnn.mjs).
 // These machines are noisy: every comparison is made within one run, and reported as a ratio.
 // Each target is checked here and printed PASS or MISS; nothing here fails the test suite.
 // It prints tables and writes everything as JSON to bench-results/ (git-ignored).
