@@ -146,8 +146,10 @@ function convnet(data) {
   return { images_per_second: (steps * batch) / seconds, final_loss: lossOf(net) };
 }
 
-// Runs every peer; a peer that cannot run is reported with its error, not thrown.
-export async function runCnnPeers(data) {
+// Runs every peer; a peer that cannot run is reported with its error, not thrown. between(), if
+// given, runs after each peer (the bench times the book there again, so that its runs are spread
+// over the same minutes, and the same load, as the peers').
+export async function runCnnPeers(data, between = () => {}) {
   const out = [];
   for (const [name, fn] of [['TensorFlow.js (cpu)', () => tfjs(data, 'cpu')], ['TensorFlow.js (wasm)', () => tfjs(data, 'wasm')], ['ConvNetJS', () => convnet(data)]]) {
     try {
@@ -155,6 +157,7 @@ export async function runCnnPeers(data) {
     } catch (e) {
       out.push({ engine: name, error: String(e && e.message ? e.message : e).split('\n')[0] });
     }
+    await between();
   }
   return out;
 }
