@@ -164,7 +164,7 @@ int main(int argc, char **argv) {
         }
         qsort(rate, (size_t)repeats, sizeof *rate, by_value);
         double acc, loss = cnnb_eval(&acc);
-        printf("{\"images_per_second\":%.1f,\"repeats\":%d,\"final_loss\":%.6f,\"accuracy\":%.4f}\n",
+        printf("{\"images_per_second\":%.1f,\"repeats\":%d,\"final_loss\":%.17g,\"accuracy\":%.4f}\n",
                rate[repeats / 2], repeats, loss, acc);
         return 0;
     }
