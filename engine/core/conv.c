@@ -191,6 +191,20 @@ void pool_forward(double *out /* (B, C, OH, OW) */, int32_t *arg /* (B, C, OH, O
         const double *x = in + (size_t)bc * H * W;                       /* (H, W) */
         double *o = out + (size_t)bc * OH * OW;                          /* (OH, OW) */
         int32_t *a = arg ? arg + (size_t)bc * OH * OW : NULL;
+        if (s->kind == POOL_MAX && k == 2 && a) {
+            /* the common 2 x 2 window, written out: the same comparisons in the same order */
+            for (int i = 0; i < OH; i++)
+                for (int j = 0; j < OW; j++) {
+                    int q0 = i * st * W + j * st, q1 = q0 + 1, q2 = q0 + W, q3 = q2 + 1, best = q0;
+                    double m = x[q0];
+                    best = x[q1] > m ? q1 : best, m = x[q1] > m ? x[q1] : m;
+                    best = x[q2] > m ? q2 : best, m = x[q2] > m ? x[q2] : m;
+                    best = x[q3] > m ? q3 : best, m = x[q3] > m ? x[q3] : m;
+                    o[i * OW + j] = m;
+                    a[i * OW + j] = best;
+                }
+            continue;
+        }
         for (int i = 0; i < OH; i++)
             for (int j = 0; j < OW; j++) {
                 int y0 = i * st, x0 = j * st, best = y0 * W + x0;
