@@ -123,10 +123,12 @@ build/fuzz/fuzz_generator: tests/fuzz/fuzz_generator.c $(GEN_SRC) $(GEN_H) $(wil
 
 # Measure build time, frame times, page weights, module speeds, a soak of every widget (100,000
 # native steps each) and the MLP workload against TensorFlow.js and ConvNetJS (numbers for the README, never a pass/fail of the test suite).
+# The CNN workload (chapter 22's network, tests/bench/cnn_digits.c) runs against the same peers.
 # The peers are installed here only, from their own lock file (tests/bench/peers/).
 bench: setup
 	@$(MAKE) --no-print-directory site build/native/mlmrun build/bench/mlp_spiral build/bench/mlp_spiral.mjs build/bench/soak \
 		build/bench/expr_parse $(BENCH_GPT)
+	@$(MAKE) --no-print-directory build/bench/cnn_digits build/bench/cnn_digits.mjs
 	@[ -d tests/bench/peers/node_modules ] || (cd tests/bench/peers && npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true)
 	@$(NODE) tests/bench/bench.mjs
 
@@ -153,6 +155,14 @@ build/bench/gpt_austen: tests/bench/gpt_austen.c $(CORE_LIB) $(CORE_H) | build/b
 build/bench/gpt_austen.mjs: tests/bench/gpt_austen.c $(WASM_CORE) $(CORE_H) | build/bench
 	$(EMCC) $(EMCC_C) -c $< -o build/bench/gpt_austen.o
 	$(EMCC) $(EMFLAGS) build/bench/gpt_austen.o $(WASM_CORE) -o $@
+
+# The bench's CNN workload: chapter 22's network (engine/cnn.c) on the digits, natively and in
+# wasm (tests/bench/cnn_digits.c includes engine/cnn.c, so the module's own object is not linked).
+build/bench/cnn_digits: tests/bench/cnn_digits.c engine/cnn.c $(CORE_LIB) $(CORE_H) | build/bench
+	$(CC) $(CFLAGS_NATIVE) $< $(CORE_LIB) -lm -o $@
+build/bench/cnn_digits.mjs: tests/bench/cnn_digits.c engine/cnn.c $(WASM_CORE) $(CORE_H) | build/bench
+	$(EMCC) $(EMCC_C) -c $< -o build/bench/cnn_digits.o
+	$(EMCC) $(EMFLAGS) build/bench/cnn_digits.o $(WASM_CORE) -o $@
 
 # Scaffold a chapter: make chapter NAME=slug [NUM=NN] [TITLE="Title"].
 chapter:

@@ -222,7 +222,7 @@ static void cn_backward(cn_state *s, int B) {
     mlp_backward(&s->dense);
     pool_backward(s->dact, s->dense.da[0], s->arg, B, &s->ps);
     for (size_t q = 0; q < (size_t)B * s->K * CN_PIX; q++)
-        if (!(s->conv[q] > 0)) s->dact[q] = 0.0;                  /* ReLU' */
+        s->dact[q] = s->conv[q] > 0 ? s->dact[q] : 0.0;          /* ReLU' */
     conv2d_backward(NULL, s->cgrads, s->cgrads + s->K * 9, s->dact, s->xb, s->cparams, B, &s->cs);
 }
 //< backward

@@ -76,25 +76,30 @@ static inline void conv_valid(int off, int n, int stride, int outn, int *lo, int
 /* Each output plane starts at its bias, then every (channel, kernel row, kernel column) adds its
    weight times the input shifted under it: a whole row of outputs at a time, which at stride 1 is
    one axpy over contiguous memory. Outputs whose tap falls on the zero padding are skipped (they
-   would add 0). The order of the terms of each output is c, r, t ascending. */
+   would add 0). The images of the batch are the innermost loop but one, so each weight and the
+   range of columns it reaches are worked out once a batch, not once an image. The order of the
+   terms of each output is c, r, t ascending. */
 void conv2d_forward(double *out /* (B, K, OH, OW) */, const double *in /* (B, C, H, W) */,
                     const double *w /* (K, C, R, S) */, const double *bias /* (K,) */, int B,
                     const conv2d_shape *s) {
     const int C = s->C, H = s->H, W = s->W, K = s->K, R = s->R, S = s->S;
     const int OH = s->OH, OW = s->OW, st = s->stride, d = s->dil, p = s->pad;
-    for (int b = 0; b < B; b++)
-        for (int k = 0; k < K; k++) {
+    for (int k = 0; k < K; k++) {
+        for (int b = 0; b < B; b++) {
             double *o = out + ((size_t)b * K + k) * OH * OW;             /* (OH, OW) */
             for (int q = 0; q < OH * OW; q++) o[q] = bias[k];
-            for (int c = 0; c < C; c++) {
-                const double *x = in + ((size_t)b * C + c) * H * W;      /* (H, W) */
-                const double *wk = w + ((size_t)k * C + c) * R * S;      /* (R, S) */
-                for (int r = 0; r < R; r++)
-                    for (int t = 0; t < S; t++) {
-                        double wv = wk[r * S + t];
-                        int off = t * d - p, j0, j1;
-                        conv_valid(off, W, st, OW, &j0, &j1);
-                        if (j0 >= j1) continue;
+        }
+        for (int c = 0; c < C; c++) {
+            const double *wk = w + ((size_t)k * C + c) * R * S;          /* (R, S) */
+            for (int r = 0; r < R; r++)
+                for (int t = 0; t < S; t++) {
+                    double wv = wk[r * S + t];
+                    int off = t * d - p, j0, j1;
+                    conv_valid(off, W, st, OW, &j0, &j1);
+                    if (j0 >= j1) continue;
+                    for (int b = 0; b < B; b++) {
+                        const double *x = in + ((size_t)b * C + c) * H * W;  /* (H, W) */
+                        double *o = out + ((size_t)b * K + k) * OH * OW;     /* (OH, OW) */
                         for (int i = 0; i < OH; i++) {
                             int y = i * st + r * d - p;
                             if (y < 0 || y >= H) continue;
@@ -105,8 +110,9 @@ void conv2d_forward(double *out /* (B, K, OH, OW) */, const double *in /* (B, C,
                                 for (int j = j0; j < j1; j++) orow[j] += wv * xrow[j * st + off];
                         }
                     }
-            }
+                }
         }
+    }
 }
 //< conv2d_forward
 
@@ -126,23 +132,27 @@ void conv2d_backward(double *din /* (B, C, H, W) or NULL */, double *dw /* (K, C
     memset(dw, 0, sizeof(double) * (size_t)K * C * R * S);
     memset(dbias, 0, sizeof(double) * (size_t)K);
     if (din) memset(din, 0, sizeof(double) * (size_t)B * C * H * W);
-    for (int b = 0; b < B; b++)
-        for (int k = 0; k < K; k++) {
+    for (int k = 0; k < K; k++) {
+        for (int b = 0; b < B; b++) {                                    /* image by image */
             const double *g = dout + ((size_t)b * K + k) * OH * OW;      /* (OH, OW) */
             double sb = 0.0;
             for (int q = 0; q < OH * OW; q++) sb += g[q];
             dbias[k] += sb;
-            for (int c = 0; c < C; c++) {
-                const double *x = in + ((size_t)b * C + c) * H * W;      /* (H, W) */
-                double *dx = din ? din + ((size_t)b * C + c) * H * W : NULL;
-                const double *wk = w + ((size_t)k * C + c) * R * S;      /* (R, S) */
-                double *dwk = dw + ((size_t)k * C + c) * R * S;          /* (R, S) */
-                for (int r = 0; r < R; r++)
-                    for (int t = 0; t < S; t++) {
-                        double wv = wk[r * S + t], acc = 0.0;
-                        int off = t * d - p, j0, j1;
-                        conv_valid(off, W, st, OW, &j0, &j1);
-                        if (j0 >= j1) continue;
+        }
+        for (int c = 0; c < C; c++) {
+            const double *wk = w + ((size_t)k * C + c) * R * S;          /* (R, S) */
+            double *dwk = dw + ((size_t)k * C + c) * R * S;              /* (R, S) */
+            for (int r = 0; r < R; r++)
+                for (int t = 0; t < S; t++) {
+                    double wv = wk[r * S + t];
+                    int off = t * d - p, j0, j1;
+                    conv_valid(off, W, st, OW, &j0, &j1);
+                    if (j0 >= j1) continue;
+                    for (int b = 0; b < B; b++) {                        /* image by image */
+                        const double *g = dout + ((size_t)b * K + k) * OH * OW;  /* (OH, OW) */
+                        const double *x = in + ((size_t)b * C + c) * H * W;      /* (H, W) */
+                        double *dx = din ? din + ((size_t)b * C + c) * H * W : NULL;
+                        double acc = 0.0;
                         for (int i = 0; i < OH; i++) {
                             int y = i * st + r * d - p;
                             if (y < 0 || y >= H) continue;
@@ -160,8 +170,9 @@ void conv2d_backward(double *din /* (B, C, H, W) or NULL */, double *dw /* (K, C
                         }
                         dwk[r * S + t] += acc;
                     }
-            }
+                }
         }
+    }
 }
 //< conv2d_backward
 
@@ -180,20 +191,37 @@ void pool_forward(double *out /* (B, C, OH, OW) */, int32_t *arg /* (B, C, OH, O
         const double *x = in + (size_t)bc * H * W;                       /* (H, W) */
         double *o = out + (size_t)bc * OH * OW;                          /* (OH, OW) */
         int32_t *a = arg ? arg + (size_t)bc * OH * OW : NULL;
+        if (s->kind == POOL_MAX && k == 2 && a) {
+            /* the common 2 x 2 window, written out: the same comparisons in the same order */
+            for (int i = 0; i < OH; i++)
+                for (int j = 0; j < OW; j++) {
+                    int q0 = i * st * W + j * st, q1 = q0 + 1, q2 = q0 + W, q3 = q2 + 1, best = q0;
+                    double m = x[q0];
+                    best = x[q1] > m ? q1 : best, m = x[q1] > m ? x[q1] : m;
+                    best = x[q2] > m ? q2 : best, m = x[q2] > m ? x[q2] : m;
+                    best = x[q3] > m ? q3 : best, m = x[q3] > m ? x[q3] : m;
+                    o[i * OW + j] = m;
+                    a[i * OW + j] = best;
+                }
+            continue;
+        }
         for (int i = 0; i < OH; i++)
             for (int j = 0; j < OW; j++) {
                 int y0 = i * st, x0 = j * st, best = y0 * W + x0;
-                double m = x[best], sum = 0.0;
-                for (int u = 0; u < k; u++)
-                    for (int v = 0; v < k; v++) {
-                        int q = (y0 + u) * W + x0 + v;
-                        sum += x[q];
-                        if (x[q] > m) { m = x[q]; best = q; }  /* strictly: the first maximum */
-                    }
                 if (s->kind == POOL_MAX) {
+                    double m = x[best];
+                    for (int u = 0; u < k; u++)
+                        for (int v = 0; v < k; v++) {
+                            int q = (y0 + u) * W + x0 + v, more = x[q] > m; /* strictly: */
+                            m = more ? x[q] : m;                   /* the first maximum wins */
+                            best = more ? q : best;                /* (selects, not branches) */
+                        }
                     o[i * OW + j] = m;
                     if (a) a[i * OW + j] = best;
                 } else {
+                    double sum = 0.0;
+                    for (int u = 0; u < k; u++)
+                        for (int v = 0; v < k; v++) sum += x[(y0 + u) * W + x0 + v];
                     o[i * OW + j] = sum * inv;
                 }
             }
