@@ -262,6 +262,27 @@ int mlm_set_text(mlm_instance *in, int i, const char *text) {
     return 0;
 }
 
+int mlm_set_arg(mlm_instance *in, const char *arg) {
+    char name[64];
+    const char *eq = strchr(arg, '=');
+    if (!eq || (size_t)(eq - arg) >= sizeof name) return -1;
+    memcpy(name, arg, (size_t)(eq - arg));
+    name[eq - arg] = 0;
+    int i = mlm_param_index(in->module, name);
+    if (i < 0) return -1;
+    const mlm_param *p = &in->module->params[i];
+    if (p->kind == MLM_TEXT) return mlm_set_text(in, i, eq + 1);
+    int k = p->kind == MLM_CHOICE ? mlm_choice_find(p, eq + 1) : -1;
+    double v = k;
+    if (k < 0) {
+        char *end;
+        v = strtod(eq + 1, &end);
+        if (*end || end == eq + 1) return -1;
+    }
+    mlm_set(in, i, v);
+    return 0;
+}
+
 const char *mlm_get_text(const mlm_instance *in, int i) {
     if (i < 0 || i >= in->module->n_params || in->module->params[i].kind != MLM_TEXT) return NULL;
     return (const char *)in->desc + in->module->params[i].offset;

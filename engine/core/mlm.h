@@ -318,6 +318,11 @@ double mlm_get(const mlm_instance *in, int i);
 /* TEXT parameter i: store text (0), or refuse it (-1: not a TEXT parameter, longer than its max,
    or a character outside ' '..'~') and change nothing. The text is read by the next mlm_reset. */
 int mlm_set_text(mlm_instance *in, int i, const char *text);
+/* A parameter given as "name=value" text, as the native tools take it on their command line
+   (mlmrun, the bench's soak): a choice by its key or its index, a text as it stands (mlm_set_text),
+   any other number through mlm_set's clamp. Returns 0, or -1 when the name is unknown, the value
+   is not a whole number or the text is refused; nothing changes then. */
+int mlm_set_arg(mlm_instance *in, const char *arg);
 /* TEXT parameter i's text, or NULL if i is not a TEXT parameter. */
 const char *mlm_get_text(const mlm_instance *in, int i);
 /* 0 if text may be stored in TEXT parameter p, else -1. */

@@ -53,28 +53,6 @@ static long rss_peak_kb(void) {
     return getrusage(RUSAGE_SELF, &u) == 0 ? u.ru_maxrss : -1; /* KB on Linux */
 }
 
-static int set_param(mlm_instance *in, const char *arg) {
-    const mlm_module *m = in->module;
-    char name[64];
-    const char *eq = strchr(arg, '=');
-    if (!eq || (size_t)(eq - arg) >= sizeof name) return -1;
-    memcpy(name, arg, (size_t)(eq - arg));
-    name[eq - arg] = 0;
-    int i = mlm_param_index(m, name);
-    if (i < 0) return -1;
-    const mlm_param *p = &m->params[i];
-    int k = p->kind == MLM_CHOICE ? mlm_choice_find(p, eq + 1) : -1;
-    double v;
-    if (k >= 0) v = k;
-    else {
-        char *end;
-        v = strtod(eq + 1, &end);
-        if (*end || end == eq + 1) return -1;
-    }
-    mlm_set(in, i, v);
-    return 0;
-}
-
 static int inside(const void *p, size_t bytes, const void *base, size_t used) {
     const unsigned char *a = p, *b = base;
     return b && a >= b && a <= b + used && bytes <= (size_t)(b + used - a);
@@ -149,7 +127,7 @@ int main(int argc, char **argv) {
         if (strcmp(argv[a], "--steps") == 0 && a + 1 < argc) steps = strtoll(argv[++a], NULL, 10);
         else if (strcmp(argv[a], "--every") == 0 && a + 1 < argc) every = strtoll(argv[++a], NULL, 10);
         else if (strcmp(argv[a], "--seed") == 0 && a + 1 < argc) seed = strtoull(argv[++a], NULL, 10);
-        else if (set_param(in, argv[a]) != 0) {
+        else if (mlm_set_arg(in, argv[a]) != 0) {
             fprintf(stderr, "soak: bad argument '%s'\n", argv[a]);
             return 2;
         }

@@ -530,6 +530,22 @@ static void check_text(void) {
     }
     CHECK(mlm_set_text(in, 1, "1234567890123456") == 0, "exactly max characters");
     CHECK(mlm_set_text(in, 1, "") == 0 && mlm_get_text(in, 1)[0] == 0, "an empty text is a text");
+    /* "name=value" as the native tools take it: a number through the clamp, a text as it stands;
+       an unknown name, a value that is not a number, a refused text: -1 and nothing changes */
+    CHECK(mlm_set_arg(in, "rate=0.25") == 0 && mlm_get(in, 0) == 0.25, "rate=0.25");
+    CHECK(mlm_set_arg(in, "rate=7") == 0 && mlm_get(in, 0) == 1, "rate=7 clamped to 1");
+    CHECK(mlm_set_arg(in, "n=3.6") == 0 && mlm_get(in, 2) == 4, "n=3.6 rounds to 4");
+    CHECK(mlm_set_arg(in, "f=tanh(x)") == 0 && !strcmp(mlm_get_text(in, 1), "tanh(x)"), "f=tanh(x)");
+    const char *refused[] = {"rate=", "rate=0.5x", "rate", "nosuch=1", "=1", "f=x\n", "n=abc"};
+    for (int k = 0; k < MLM_COUNT(refused); k++)
+        CHECK(mlm_set_arg(in, refused[k]) == -1, "'%s' refused", refused[k]);
+    CHECK(mlm_get(in, 0) == 1 && mlm_get(in, 2) == 4 && !strcmp(mlm_get_text(in, 1), "tanh(x)"), "nothing changed");
+    mlm_set_text(in, 1, "x^2 + 1");
+    mlm_instance *ti = mlm_create(&t_module); /* a choice: by its key, or by its index */
+    CHECK(mlm_set_arg(ti, "opt=adam") == 0 && mlm_get(ti, 0) == 2, "opt=adam");
+    CHECK(mlm_set_arg(ti, "opt=1") == 0 && mlm_get(ti, 0) == 1, "opt=1");
+    CHECK(mlm_set_arg(ti, "opt=nesterov") == -1 && mlm_get(ti, 0) == 1, "opt=nesterov refused");
+    mlm_destroy(ti);
     /* the text is in the snapshot: a checkpoint holds it, restoring it brings it back */
     mlm_set_text(in, 1, "exp(x)");
     mlm_reset(in, 1);

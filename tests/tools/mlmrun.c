@@ -21,29 +21,6 @@ static double now(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int set_param(mlm_instance *in, const char *arg) {
-    const mlm_module *m = in->module;
-    char name[64];
-    const char *eq = strchr(arg, '=');
-    if (!eq || (size_t)(eq - arg) >= sizeof name) return -1;
-    memcpy(name, arg, (size_t)(eq - arg));
-    name[eq - arg] = 0;
-    int i = mlm_param_index(m, name);
-    if (i < 0) return -1;
-    const mlm_param *p = &m->params[i];
-    if (p->kind == MLM_TEXT) return mlm_set_text(in, i, eq + 1);
-    double v;
-    int k = p->kind == MLM_CHOICE ? mlm_choice_find(p, eq + 1) : -1;
-    if (k >= 0) v = k;
-    else {
-        char *end;
-        v = strtod(eq + 1, &end);
-        if (*end) return -1;
-    }
-    mlm_set(in, i, v);
-    return 0;
-}
-
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: mlmrun MODULE [--seed S] [--steps N | --bench SECONDS] [name=value ...]\n");
@@ -72,7 +49,7 @@ int main(int argc, char **argv) {
         if (strcmp(argv[a], "--seed") == 0 && a + 1 < argc) seed = strtoull(argv[++a], NULL, 10);
         else if (strcmp(argv[a], "--steps") == 0 && a + 1 < argc) steps = strtol(argv[++a], NULL, 10);
         else if (strcmp(argv[a], "--bench") == 0 && a + 1 < argc) bench = strtod(argv[++a], NULL);
-        else if (set_param(in, argv[a]) != 0) {
+        else if (mlm_set_arg(in, argv[a]) != 0) {
             fprintf(stderr, "mlmrun: bad argument '%s'\n", argv[a]);
             return 2;
         }
