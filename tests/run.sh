@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the test suites and ends with one line, "N passed, M failed", summed over all of them.
-# Usage: tests/run.sh [engine|generator|web|browser|fuzz ...]  (default: all, in that order)
+# Usage: tests/run.sh [engine|generator|web|browser|fuzz ...]  (default: all; the browser suite
+#        runs beside the others, see below)
 #        tests/run.sh modules SLUG   the engine modules chapters/NN-SLUG.md uses, one a line
 # The Makefile builds what each suite needs first (`make test`, `make check`, `make fuzz`).
 #
@@ -41,6 +42,33 @@ if [ -n "$only" ]; then
 fi
 
 suites=${*:-engine generator web browser fuzz}
+
+# The browser suite spends most of its time waiting (for frames, for runs to reach a step, for
+# pages to load) and uses about half a core; the other suites are the opposite. So when the
+# browser suite runs with others, it runs beside them (MLM_SERIAL=1 runs one after another):
+# a second run.sh takes the browser suite, its output kept and printed after the others', and the
+# closing line sums both. A run that ends without its closing line counts as one failure.
+if [ -z "${MLM_SERIAL:-}" ] && [ "$suites" != browser ] && echo " $suites " | grep -q ' browser '; then
+  others=$(echo " $suites " | sed 's/ browser / /; s/^ *//; s/ *$//')
+  blog=$(mktemp)
+  flog=$(mktemp)
+  trap 'rm -f "$blog" "$flog"' EXIT
+  echo "== the browser suite runs beside: $others (its output follows theirs)"
+  MLM_SERIAL=1 "$0" browser > "$blog" 2>&1 &
+  bpid=$!
+  MLM_SERIAL=1 "$0" $others 2>&1 | tee "$flog"
+  wait "$bpid"
+  cat "$blog"
+  total() { # the closing line's two counts, or "0 1" when there is none
+    tail -n 1 "$1" | sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' | grep . || echo "0 1"
+  }
+  set -- $(total "$flog") $(total "$blog")
+  echo "== took $(( $(date +%s) - t_start )) s (the browser suite beside the others)"
+  echo "$(( $1 + $3 )) passed, $(( $2 + $4 )) failed"
+  [ $(( $2 + $4 )) -eq 0 ]
+  exit
+fi
+
 passed=0
 failed=0
 log=$(mktemp)

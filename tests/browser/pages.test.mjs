@@ -1,7 +1,8 @@
 // pages.test.mjs: every page of the built site loads cleanly in Chromium: no console error or
 // warning, no uncaught exception, no failed request, nothing fetched from another host; its math
 // is rendered by KaTeX without errors; its local links resolve; every widget on it draws, plays,
-// pauses, steps, resets and takes a control change (exercise.mjs); it fits a 360 px phone screen.
+// pauses, steps, resets and takes a control change (exercise.mjs); it fits a 360 px phone screen,
+// where display math too wide for the column scrolls in its own box and shows that it does.
 // Each page is loaded once for all of these. Screenshots of every page at phone and desktop
 // width go to build/screenshots/ for people to look at (they are not checked). Pages are found
 // in site/, widgets in the DOM; nothing here names a chapter or a module.
@@ -103,6 +104,22 @@ describe('pages', () => {
           });
           await page.screenshot({ path: path.join(shotDir, `${base}-360.png`), fullPage: true });
           assert.ok(over.scroll <= over.vw + 1, `the page scrolls sideways at 360 px (${over.scroll} px wide): ${over.wide.join(', ')}`);
+          // Display math wider than the column scrolls inside its own box and shows that it does:
+          // a shadow drawn with the content (background-attachment local over scroll) at a cut edge.
+          // (layout.test.mjs checks that the hint is drawn at a cut edge and gone at the end.)
+          const cut = await page.evaluate(() => {
+            const out = [];
+            for (const el of document.querySelectorAll('.math-display, .katex-display')) {
+              if (el.scrollWidth <= el.clientWidth + 1) continue;
+              const cs = getComputedStyle(el);
+              const hint = /gradient/.test(cs.backgroundImage) && /local/.test(cs.backgroundAttachment) &&
+                /scroll/.test(cs.backgroundAttachment) && /auto|scroll/.test(cs.overflowX);
+              out.push({ cls: el.className, hidden: el.scrollWidth - el.clientWidth, hint, tex: (el.querySelector('annotation') || {}).textContent || '' });
+            }
+            return out;
+          });
+          const bad = cut.filter((f) => !f.hint).map((f) => `${f.cls} hides ${f.hidden} px with no hint: ${f.tex.slice(0, 60)}`);
+          assert.deepEqual(bad, [], `${bad.length} of ${cut.length} formulas cut at 360 px show no scroll hint`);
           assertClean(page);
         });
       } finally {
