@@ -11,7 +11,7 @@
 // a restart rather than a page load.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, listPages, allPages, only, staticWidgetCount, staticWidgets, widgetsOf, assertClean, frames, firstShard, SEL } from './harness.mjs';
+import { useBrowser, listPages, allPages, only, staticWidgetCount, staticWidgets, widgetsOf, assertClean, frames, firstShard, parseStep, SEL } from './harness.mjs';
 
 const pages = listPages().filter((p) => staticWidgetCount(p) > 0);
 
@@ -137,11 +137,38 @@ describe('url state', () => {
               }), hash);
               assert.ok(applied, 'the page did not see the link (no hashchange)');
             }
-            for (const w of await widgetsOf(page)) {
-              await w.waitDrawn();
-              const cs = await w.controls();
+            // Every widget read in one call in the page: its status, whether a canvas shows
+            // anything, its controls as a reader sees them, its seed, its step readout and its
+            // text (a text parameter's error echoes the text the link carried, "NaN" included:
+            // left out).
+            const ws = await widgetsOf(page);
+            if (k === 0) for (const w of ws) await w.waitDrawn();
+            const seen = await page.evaluate(({ sel, names }) => [...document.querySelectorAll(sel.widget)].map((fig, i) => {
+              const blank = (c) => {
+                if (!c.width || !c.height) return true;
+                const tmp = document.createElement('canvas');
+                tmp.width = c.width;
+                tmp.height = c.height;
+                const ctx = tmp.getContext('2d', { willReadFrequently: true });
+                ctx.drawImage(c, 0, 0);
+                const d = new Uint32Array(ctx.getImageData(0, 0, c.width, c.height).data.buffer);
+                return d.every((v) => v === d[0]);
+              };
+              const controls = [...fig.querySelectorAll('input[name], select[name]')].filter((el) => names[i].includes(el.name)).map((el) => ({
+                name: el.name, tag: el.tagName.toLowerCase(), type: el.type, value: el.type === 'checkbox' ? String(el.checked) : el.value,
+                min: el.min, max: el.max, options: el.tagName === 'SELECT' ? [...el.options].map((o) => o.value) : null }));
+              const seed = fig.querySelector(sel.seed);
+              const step = fig.querySelector(sel.step);
+              const text = [...fig.querySelectorAll('.text-error')].reduce((t, e) => t.split(e.innerText).join(''), fig.innerText);
+              return { status: fig.dataset.status, drawn: [...fig.querySelectorAll('canvas')].some((c) => !blank(c)), controls,
+                seed: seed ? seed.value : null, step: step ? step.textContent : null, text };
+            }), { sel: SEL, names: ws.map((w) => (w.manifest ? w.manifest.params : []).map((p) => p.name)) });
+            assert.equal(seen.length, ws.length, 'the number of widgets changed');
+            for (const [i, w] of ws.entries()) {
+              const v = seen[i];
+              assert.ok(v.status && v.status !== 'loading' && v.drawn, `${w.name}: not drawn (status ${v.status})`);
               for (const p of w.manifest.params) {
-                const c = cs.find((x) => x.name === p.name);
+                const c = v.controls.find((x) => x.name === p.name);
                 if (!c) continue;
                 if (p.kind === 'text') {
                   // a text is whatever the link said if it may hold it, else the default: shown as text
@@ -149,23 +176,16 @@ describe('url state', () => {
                 } else if (c.tag === 'select') {
                   assert.ok(c.options.includes(c.value), `${w.name}: ${p.name} shows "${c.value}", not one of its options`);
                 } else if (c.type !== 'checkbox') {
-                  const v = parseFloat(c.value);
+                  const x = parseFloat(c.value);
                   const lo = c.min !== '' ? parseFloat(c.min) : p.min, hi = c.max !== '' ? parseFloat(c.max) : p.max;
-                  assert.ok(Number.isFinite(v) && v >= lo && v <= hi, `${w.name}: ${p.name} shows "${c.value.slice(0, 40)}", outside [${lo}, ${hi}]`);
-                  if (!p.log) assert.ok(v >= p.min && v <= p.max, `${w.name}: ${p.name} = ${v} outside the declared [${p.min}, ${p.max}]`);
+                  assert.ok(Number.isFinite(x) && x >= lo && x <= hi, `${w.name}: ${p.name} shows "${c.value.slice(0, 40)}", outside [${lo}, ${hi}]`);
+                  if (!p.log) assert.ok(x >= p.min && x <= p.max, `${w.name}: ${p.name} = ${x} outside the declared [${p.min}, ${p.max}]`);
                 }
               }
-              const seed = w.loc.locator(SEL.seed).first();
-              if (await seed.count()) {
-                const s = await seed.inputValue();
-                assert.match(s, /^\d{1,16}$/, `${w.name}: the seed control shows "${s.slice(0, 40)}"`);
-              }
-              const st = await w.step();
+              if (v.seed !== null) assert.match(v.seed, /^\d{1,16}$/, `${w.name}: the seed control shows "${v.seed.slice(0, 40)}"`);
+              const st = parseStep(v.step);
               assert.ok(Number.isFinite(st) && st >= 0 && st < 1e7, `${w.name}: step readout ${st}`);
-              // (a text parameter's error echoes the text the link carried, "NaN" included: left out)
-              const text = await w.loc.evaluate((fig) => [...fig.querySelectorAll('.text-error')]
-                .reduce((t, e) => t.split(e.innerText).join(''), fig.innerText));
-              assert.doesNotMatch(text, /\bNaN\b|Infinity|undefined|\[object /, `${w.name}: the widget shows a broken value`);
+              assert.doesNotMatch(v.text, /\bNaN\b|Infinity|undefined|\[object /, `${w.name}: the widget shows a broken value`);
             }
             const injected = await page.evaluate(() => document.querySelectorAll('[onerror], img[src="x"]').length);
             assert.equal(injected, 0, 'markup from the URL reached the DOM');
