@@ -54,7 +54,7 @@ beside=""
 for s in web browser; do
   case " $suites " in *" $s "*) beside="$beside $s" ;; esac
 done
-rest=$(for s in $suites; do case " $beside " in *" $s "*) ;; *) printf '%s ' "$s" ;; esac; done)
+rest=$(for s in $suites; do case " $beside " in *" $s "*) ;; *) echo "$s" ;; esac; done | tr '\n' ' ' | sed 's/ *$//')
 if [ -z "${MLM_SERIAL:-}" ] && [ -n "$beside" ] && [ "$(echo $suites | wc -w)" -gt 1 ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT

@@ -167,9 +167,9 @@ describe('layout: phones and print', () => {
             await page.evaluate(() => { for (const c of document.querySelectorAll('canvas')) c.__drawn = null; });
             await page.setViewportSize(viewport); // every canvas is redrawn at its new size
           }
+          for (const { w } of widgets) await w.waitDrawn();
+          await settle(300); // a panel may ask for a new height after its first frame
           for (const { w, panels } of widgets) {
-            await w.waitDrawn();
-            await settle(300); // a panel may ask for a new height after its first frame
             for (const { p, i } of panels) {
               const canvas = w.loc.locator(SEL.canvas).nth(i);
               if (await canvas.evaluate((c) => !!c.closest('[hidden]'))) continue; // not shown in this run
