@@ -60,6 +60,9 @@ if [ -z "${MLM_SERIAL:-}" ] && [ -n "$beside" ] && [ "$(echo $suites | wc -w)" -
   trap 'rm -rf "$tmp"' EXIT
   echo "== side by side:${rest:+ $rest,}$beside (the output of$beside follows)"
   pids=""
+  # Beside the browser suite (whose waits give up after seconds), the engine binaries run one at a
+  # time unless MLM_ENGINE_JOBS says otherwise: the machine is shared three ways already.
+  case " $beside " in *" browser "*) MLM_ENGINE_JOBS=${MLM_ENGINE_JOBS:-1}; export MLM_ENGINE_JOBS ;; esac
   for s in $beside; do
     MLM_SERIAL=1 "$0" "$s" > "$tmp/$s" 2>&1 &
     pids="$pids $!"
@@ -213,7 +216,8 @@ for s in $suites; do
       k=$((k + 1))
     done
     grep -E '^not ok' "$log"
-    [ $st -eq 0 ] || grep -B2 -A25 '^not ok' "$log" | head -120
+    # each failed test at any depth with what it said (not the suites that only contain it)
+    [ $st -eq 0 ] || grep -A22 -E '^ *not ok' "$log" | grep -v -E "^ *(duration_ms|type|location|failureType|code|\.\.\.|---)" | head -150
     awk '/^    (not )?ok [0-9]+ - / { sub(/^    (not )?ok [0-9]+ - /, ""); name = $0; next }
          name != "" && /^      duration_ms: / { printf "%.1f\t%s\n", $2 / 1000, name; name = "" }' "$log" |
       sort -rn | head -8 | awk -F '\t' '{ printf "  slowest: %6.1f s  %s\n", $1, $2 }'

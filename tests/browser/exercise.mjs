@@ -44,11 +44,11 @@ export async function exercise(t, page, w) {
     const px0 = await w.pixels();
     await w.recordStatuses();
     await w.button('play').click();
-    const s1 = await w.until('the step count to rise', () => w.step(), (s) => s > s0 + 1, 8000);
+    const s1 = await w.until('the step count to rise', () => w.step(), (s) => s > s0 + 1, 20000);
     const seen = await w.seenStatuses();
     assert.ok(seen.includes('running'), `data-status never became "running" (saw ${seen.join(', ')})`);
     assert.ok(s1 > s0);
-    await w.until('the drawing to change', () => w.pixels(), (px) => !sameSigs(px, px0), 5000);
+    await w.until('the drawing to change', () => w.pixels(), (px) => !sameSigs(px, px0), 15000);
   });
 
   await sub('pauses', async () => {
@@ -102,7 +102,7 @@ export async function exercise(t, page, w) {
     const what = await w.changeControl(c);
     await w.until(`the step count to reset after ${what}`, () => w.step(), (v) => v === 0);
     // The URL is written a moment after a change (it is debounced): wait for it, not a fixed time.
-    const url2 = await w.until(`the URL to record ${what}`, () => urlState(page), (u) => u.includes(`${w.id}.${c.name}=`), 5000)
+    const url2 = await w.until(`the URL to record ${what}`, () => urlState(page), (u) => u.includes(`${w.id}.${c.name}=`), 15000)
       .catch(async () => urlState(page));
     await frames(page, 4);
     const px2 = await w.pixels();

@@ -347,7 +347,7 @@ export class Widget {
   // Resolves when some canvas of the widget is non-blank and the widget reports a status
   // (the module has loaded); throws with what was seen on timeout. Checked in the page, every
   // 50 ms, without a round trip per check.
-  async waitDrawn(timeout = 15000) {
+  async waitDrawn(timeout = 30000) {
     await this.show();
     const handle = await this.loc.elementHandle();
     try {
@@ -376,7 +376,7 @@ export class Widget {
   }
 
   // Poll fn() until pred(value) holds; returns the value or throws naming what.
-  async until(what, fn, pred, timeout = 5000) {
+  async until(what, fn, pred, timeout = 15000) {
     const t0 = Date.now();
     let v;
     for (;;) {

@@ -29,7 +29,7 @@ async function trains(w) {
   await w.waitDrawn(20000);
   const s0 = await w.step();
   await w.button('play').click();
-  await w.until('the step to move', () => w.step(), (s) => s > s0, 15000);
+  await w.until('the step to move', () => w.step(), (s) => s > s0, 30000);
   await w.button('pause').click().catch(() => {});
 }
 
@@ -72,7 +72,7 @@ describe('offline', () => {
       await trains((await widgetsOf(page))[0]);
       // Search, too: its code and index come from the cache.
       await page.locator('#book-search-input').fill('gradient');
-      await page.waitForSelector('#book-search-results a.search-hit', { timeout: 10000 });
+      await page.waitForSelector('#book-search-results a.search-hit', { timeout: 30000 });
       // Issues expected offline: the failed fetch above, nothing else.
       page.issues.splice(0, page.issues.length, ...page.issues.filter((s) => !s.includes('/not-in-the-book.txt')));
       assertClean(page);

@@ -44,7 +44,7 @@ describe('pointer input', () => {
               await w.until('a step', () => w.step(), (s) => s > 0);
               const s0 = await w.step(), px0 = await w.pixels();
               await stroke(page, canvas, 0.35, 0.3, 0.6, 0.7);
-              await w.until('the drawing to change', () => w.pixels(), (px) => !sameSigs(px, px0), 5000);
+              await w.until('the drawing to change', () => w.pixels(), (px) => !sameSigs(px, px0), 15000);
               await frames(page, 8);
               // A module whose pointer() returns 1 (a placed point changes the training data)
               // restarts the run at step 0; any other pointer input leaves the step alone.

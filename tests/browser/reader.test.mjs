@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { useBrowser, widgetsOf, assertClean, settle, sameSigs } from './harness.mjs';
 
 // Poll fn() until pred(value) holds (or fail naming what).
-async function until(what, fn, pred, timeout = 8000) {
+async function until(what, fn, pred, timeout = 15000) {
   const t0 = Date.now();
   let v;
   for (;;) {
