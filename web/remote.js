@@ -75,6 +75,7 @@ export class RemoteRun {
     this.st = { steps: 0, status: 'running', final: false, statusStep: 0, reason: '', maxStep: 0, running: false,
       replayTo: -1, input: '', replays: 0, restores: 0 };
     this.views = manifest.views.map(blankView);
+    this.pictureStep = 0;
     this.panels = manifest.panels.map(() => ({ x0: 0, x1: 1, y0: 0, y1: 1, hidden: false }));
     this.frames = 0;        // pictures received
     worker.onmessage = (e) => this.receive(e.data);
@@ -94,6 +95,7 @@ export class RemoteRun {
     Object.assign(this.st, m.state);
     this.values = m.state.values;
     if (m.views) {
+      this.pictureStep = this.st.steps;
       m.views.forEach((v, k) => Object.assign(this.views[k], v));
       m.panels.forEach((p, k) => Object.assign(this.panels[k], p));
       this.frames++;
@@ -106,6 +108,10 @@ export class RemoteRun {
 
   // ---- the Instance's face, from the latest frame ----
   get steps() { return this.st.steps; }
+  // The step the latest picture (views and readouts) shows. Step, Reset and a restart count at
+  // once, before the worker answers with the picture; the step the page shows waits for it, so
+  // that a step number never sits beside the previous step's readouts.
+  get pictureSteps() { return this.pictureStep; }
   get status() { return this.st.status; }
   get final() { return this.st.final; }
   get statusStep() { return this.st.statusStep; }

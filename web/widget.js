@@ -966,7 +966,7 @@ export class Widget {
     const text = parts.join(' · ');
     if (this.readouts.textContent !== text) this.readouts.textContent = text;
     for (const c of this.controls) if (c && c.errView >= 0) this.showTextError(c, inst.views[c.errView]);
-    const s = inst.steps;
+    const s = inst.pictureSteps ?? inst.steps; // a worker's run: the step its picture shows
     const stepText = `Step ${s.toLocaleString('en-US')}`;
     if (this.stepOut.textContent !== stepText) this.stepOut.textContent = stepText;
     // Written only when they differ: each write invalidates the slider's style and layout.
