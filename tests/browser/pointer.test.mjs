@@ -40,8 +40,9 @@ describe('pointer input', () => {
             await t.test(`${w.name}: drawing in "${p.name}" changes the widget and does not play the run`, async () => {
               const canvas = w.loc.locator(`.widget-panel[data-panel="${p.name}"] canvas`);
               if (!(await canvas.isVisible())) return; // hidden in this widget's scene
+              const before = await w.step();
               await w.button('step').click();
-              await w.until('a step', () => w.step(), (s) => s > 0);
+              await w.until('the step', () => w.step(), (s) => s !== before);
               const s0 = await w.step(), px0 = await w.pixels();
               await stroke(page, canvas, 0.35, 0.3, 0.6, 0.7);
               await w.until('the drawing to change', () => w.pixels(), (px) => !sameSigs(px, px0), 15000);
