@@ -141,26 +141,26 @@ build/bench/expr_parse: tests/bench/expr_parse.c $(CORE_LIB) $(CORE_H) | build/b
 	$(CC) $(CFLAGS_NATIVE) $< $(CORE_LIB) -lm -o $@
 
 # The bench's MLP workload on the book's engine, natively and in wasm (tests/bench/mlp_spiral.c).
-build/bench/mlp_spiral: tests/bench/mlp_spiral.c $(CORE_LIB) $(CORE_H) | build/bench
+build/bench/mlp_spiral: tests/bench/mlp_spiral.c tests/bench/workload.h $(CORE_LIB) $(CORE_H) | build/bench
 	$(CC) $(CFLAGS_NATIVE) $< $(CORE_LIB) -lm -o $@
-build/bench/mlp_spiral.mjs: tests/bench/mlp_spiral.c $(WASM_CORE) $(CORE_H) | build/bench
+build/bench/mlp_spiral.mjs: tests/bench/mlp_spiral.c tests/bench/workload.h $(WASM_CORE) $(CORE_H) | build/bench
 	$(EMCC) $(EMCC_C) -c $< -o build/bench/mlp_spiral.o
 	$(EMCC) $(EMFLAGS) build/bench/mlp_spiral.o $(WASM_CORE) -o $@
 
 # The bench's transformer workload (chapter 26's model on engine/core/gpt.c), natively and in
 # wasm (tests/bench/gpt_austen.c); `make bench` builds it through BENCH_GPT.
 BENCH_GPT := build/bench/gpt_austen build/bench/gpt_austen.mjs
-build/bench/gpt_austen: tests/bench/gpt_austen.c $(CORE_LIB) $(CORE_H) | build/bench
+build/bench/gpt_austen: tests/bench/gpt_austen.c tests/bench/workload.h $(CORE_LIB) $(CORE_H) | build/bench
 	$(CC) $(CFLAGS_NATIVE) $< $(CORE_LIB) -lm -o $@
-build/bench/gpt_austen.mjs: tests/bench/gpt_austen.c $(WASM_CORE) $(CORE_H) | build/bench
+build/bench/gpt_austen.mjs: tests/bench/gpt_austen.c tests/bench/workload.h $(WASM_CORE) $(CORE_H) | build/bench
 	$(EMCC) $(EMCC_C) -c $< -o build/bench/gpt_austen.o
 	$(EMCC) $(EMFLAGS) build/bench/gpt_austen.o $(WASM_CORE) -o $@
 
 # The bench's CNN workload: chapter 22's network (engine/cnn.c) on the digits, natively and in
 # wasm (tests/bench/cnn_digits.c includes engine/cnn.c, so the module's own object is not linked).
-build/bench/cnn_digits: tests/bench/cnn_digits.c engine/cnn.c $(CORE_LIB) $(CORE_H) | build/bench
+build/bench/cnn_digits: tests/bench/cnn_digits.c tests/bench/workload.h engine/cnn.c $(CORE_LIB) $(CORE_H) | build/bench
 	$(CC) $(CFLAGS_NATIVE) $< $(CORE_LIB) -lm -o $@
-build/bench/cnn_digits.mjs: tests/bench/cnn_digits.c engine/cnn.c $(WASM_CORE) $(CORE_H) | build/bench
+build/bench/cnn_digits.mjs: tests/bench/cnn_digits.c tests/bench/workload.h engine/cnn.c $(WASM_CORE) $(CORE_H) | build/bench
 	$(EMCC) $(EMCC_C) -c $< -o build/bench/cnn_digits.o
 	$(EMCC) $(EMFLAGS) build/bench/cnn_digits.o $(WASM_CORE) -o $@
 

@@ -23,12 +23,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#ifdef __EMSCRIPTEN__
-#include <emscripten.h>
-#define EXPORT EMSCRIPTEN_KEEPALIVE
-#else
-#define EXPORT
-#endif
+#include "workload.h"
 
 #define NB 46                 /* batches in one pass over the data */
 #define BATCH 32              /* the chapter's default batch */
@@ -108,23 +103,6 @@ EXPORT double cnnb_accuracy(void) {
 }
 
 #ifndef __EMSCRIPTEN__
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void print_array(const char *name, const double *v, int n, int last) {
-    printf("\"%s\":[", name);
-    for (int i = 0; i < n; i++) printf("%s%.17g", i ? "," : "", v[i]);
-    printf("]%s", last ? "" : ",");
-}
-
 int main(int argc, char **argv) {
     if (argc == 2 && !strcmp(argv[1], "--json")) {
         if (cnnb_reset(1) != 0) return 1;

@@ -25,12 +25,7 @@
 #include "mlm.h"
 #include "tensor.h"
 
-#ifdef __EMSCRIPTEN__
-#include <emscripten.h>
-#define EXPORT EMSCRIPTEN_KEEPALIVE
-#else
-#define EXPORT
-#endif
+#include "workload.h"
 
 /* engine/attention.c's defaults (its tf_params and TF_B, TF_CLIP, tf_step's AdamW) */
 #define V AUSTEN_V
@@ -124,17 +119,6 @@ EXPORT int gpt_steps(void) { return STEPS; }
 EXPORT int gpt_chars_per_step(void) { return B * T; }
 
 #ifndef __EMSCRIPTEN__
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static void print_floats(const char *name, const float *p, size_t n) {
     printf("\"%s\":[", name);
     for (size_t i = 0; i < n; i++) printf("%s%.9g", i ? "," : "", p[i]);
