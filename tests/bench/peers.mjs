@@ -12,6 +12,37 @@ const require = createRequire(path.join(here, 'peers', 'package.json'));
 
 const now = () => performance.now();
 
+// TensorFlow.js on `backend` ('cpu' or 'wasm', whose binaries are loaded from the installed
+// package), ready to use. Shared by every peer file (peers_cnn.mjs, peers_gpt.mjs).
+export async function tfOn(backend) {
+  const tf = require('@tensorflow/tfjs');
+  if (backend === 'wasm') {
+    const wasm = require('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(pathToFileURL(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/')).href);
+  }
+  await tf.setBackend(backend);
+  await tf.ready();
+  return tf;
+}
+
+// Runs each [name, fn] in turn; one that cannot run is reported with its error, not thrown.
+// between(), if given, runs after each (the CNN part times the book there again).
+export async function runEach(list, between = () => {}) {
+  const out = [];
+  for (const [name, fn] of list) {
+    try {
+      out.push({ engine: name, ...(await fn()) });
+    } catch (e) {
+      out.push({ engine: name, error: String(e && e.message ? e.message : e).split('\n')[0] });
+    }
+    await between();
+  }
+  return out;
+}
+
+// The peers of the MLP, CNN and transformer workloads.
+export const tfPeers = (run) => [['TensorFlow.js (cpu)', () => run('cpu')], ['TensorFlow.js (wasm)', () => run('wasm')]];
+
 // Mean binary cross-entropy of sigmoid outputs p against 0/1 labels.
 function bce(p, y) {
   let s = 0;
@@ -24,13 +55,7 @@ function bce(p, y) {
 
 // ---- TensorFlow.js: the model written with tf ops, trained with tf.train.sgd ----
 async function tfjs(data, backend) {
-  const tf = require('@tensorflow/tfjs');
-  if (backend === 'wasm') {
-    const wasm = require('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(pathToFileURL(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/')).href);
-  }
-  await tf.setBackend(backend);
-  await tf.ready();
+  const tf = await tfOn(backend);
   const { n, batch, steps, lr } = data;
   const nb = n / batch;
   // Our W[l] is (out, in) row-major; a tf kernel is (in, out): transpose while loading.
@@ -126,15 +151,5 @@ function convnet(data) {
   return { steps_per_second: steps / seconds, final_loss: bce(p, data.y), note: 'two-class softmax output' };
 }
 
-// Runs every peer; a peer that cannot run is reported with its error, not thrown.
-export async function runPeers(data) {
-  const out = [];
-  for (const [name, fn] of [['TensorFlow.js (cpu)', () => tfjs(data, 'cpu')], ['TensorFlow.js (wasm)', () => tfjs(data, 'wasm')], ['ConvNetJS', () => convnet(data)]]) {
-    try {
-      out.push({ engine: name, ...(await fn()) });
-    } catch (e) {
-      out.push({ engine: name, error: String(e && e.message ? e.message : e).split('\n')[0] });
-    }
-  }
-  return out;
-}
+// Every peer of the MLP workload.
+export const runPeers = (data) => runEach([...tfPeers((b) => tfjs(data, b)), ['ConvNetJS', () => convnet(data)]]);

@@ -14,7 +14,8 @@
 // is also flattened (y, x, d).
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { runEach, tfOn, tfPeers } from './peers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, 'peers', 'package.json'));
@@ -42,13 +43,7 @@ function checkStart(name, loss, data, tol) {
 
 // ---- TensorFlow.js: the network written with tf ops, trained with tf.train.sgd ----
 async function tfjs(data, backend) {
-  const tf = require('@tensorflow/tfjs');
-  if (backend === 'wasm') {
-    const wasm = require('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(pathToFileURL(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/')).href);
-  }
-  await tf.setBackend(backend);
-  await tf.ready();
+  const tf = await tfOn(backend);
   const { n, batch, steps, lr, kernels: K } = data;
   const nb = n / batch, F = 16 * K, map = pooled(K);
   const kernel = new Float32Array(9 * K); // [3, 3, 1, K]
@@ -146,18 +141,6 @@ function convnet(data) {
   return { images_per_second: (steps * batch) / seconds, final_loss: lossOf(net) };
 }
 
-// Runs every peer; a peer that cannot run is reported with its error, not thrown. between(), if
-// given, runs after each peer (the bench times the book there again, so that its runs are spread
-// over the same minutes, and the same load, as the peers').
-export async function runCnnPeers(data, between = () => {}) {
-  const out = [];
-  for (const [name, fn] of [['TensorFlow.js (cpu)', () => tfjs(data, 'cpu')], ['TensorFlow.js (wasm)', () => tfjs(data, 'wasm')], ['ConvNetJS', () => convnet(data)]]) {
-    try {
-      out.push({ engine: name, ...(await fn()) });
-    } catch (e) {
-      out.push({ engine: name, error: String(e && e.message ? e.message : e).split('\n')[0] });
-    }
-    await between();
-  }
-  return out;
-}
+// Every peer of the CNN workload. between(), if given, runs after each (the bench times the book
+// there again, so that its runs are spread over the same minutes, and the same load, as the peers').
+export const runCnnPeers = (data, between) => runEach([...tfPeers((b) => tfjs(data, b)), ['ConvNetJS', () => convnet(data)]], between);

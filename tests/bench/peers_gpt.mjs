@@ -11,22 +11,12 @@
 // It loads the initial weights and the batches `gpt_austen --json` writes, checks that its loss on
 // batch 0 before training equals the book's to 1e-5, warms up on a throwaway copy, then times a
 // fresh run of every batch in order. Installed only for the bench (tests/bench/peers/package.json).
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runEach, tfOn, tfPeers } from './peers.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, 'peers', 'package.json'));
 const now = () => performance.now();
 
 async function tfGpt(data, backend) {
-  const tf = require('@tensorflow/tfjs');
-  if (backend === 'wasm') {
-    const wasm = require('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(pathToFileURL(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/')).href);
-  }
-  await tf.setBackend(backend);
-  await tf.ready();
+  const tf = await tfOn(backend);
   const { V, C, L, NH, T, B, steps } = data;
   const hs = C / NH, N = B * T;
   const W = data.params;
@@ -144,15 +134,5 @@ async function tfGpt(data, backend) {
   return out;
 }
 
-// Runs both backends; a backend that cannot run is reported with its error, not thrown.
-export async function runGptPeers(data) {
-  const out = [];
-  for (const backend of ['cpu', 'wasm']) {
-    try {
-      out.push({ engine: `TensorFlow.js (${backend})`, ...(await tfGpt(data, backend)) });
-    } catch (e) {
-      out.push({ engine: `TensorFlow.js (${backend})`, error: String(e && e.message ? e.message : e).split('\n')[0] });
-    }
-  }
-  return out;
-}
+// Both TensorFlow.js backends on the transformer workload.
+export const runGptPeers = (data) => runEach(tfPeers((b) => tfGpt(data, b)));
